@@ -79,6 +79,26 @@ keys_status_name(enum keys_status st)
         return "bad signature";
     case KEYS_EDECRYPT:
         return "decryption failed";
+    case KEYS_EEXPIRED:
+        return "expired or not yet valid";
+    case KEYS_ESCHEMA:
+        return "refused by its schema";
+    case KEYS_EUNSIGNED:
+        return "not signed";
+    case KEYS_ENOTFORUS:
+        return "addressed to another organisation";
+    case KEYS_EFROM:
+        return "sender does not own the signing key";
+    case KEYS_ECLAIMS:
+        return "invalid claims";
+    case KEYS_EIO:
+        return "input/output error";
+    case KEYS_EPERM:
+        return "keystore readable by others";
+    case KEYS_EPASSPHRASE:
+        return "wrong passphrase";
+    case KEYS_EKEYSTORE:
+        return "damaged keystore";
     }
     return "unknown status";
 }
@@ -86,5 +106,5 @@ keys_status_name(enum keys_status st)
 int
 keys_status_is_refusal(enum keys_status st)
 {
-    return st >= KEYS_ETOOBIG && st <= KEYS_EDECRYPT;
+    return st >= KEYS_ETOOBIG && st <= KEYS_ECLAIMS;
 }

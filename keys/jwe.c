@@ -181,9 +181,8 @@ out:
     return st;
 }
 
-/* alg, enc, crit, zip, apu, apv and kid: the header checks that need no computation. */
-static enum keys_status
-check_header(const json_t *hdr, const struct keys_enc_key *key, struct keys_err *err)
+enum keys_status
+keys_jwe_check_profile(const json_t *hdr, struct keys_err *err)
 {
     char q[KEYS_QUOTE_MAX + 4];
     const char *s;
@@ -214,6 +213,20 @@ check_header(const json_t *hdr, const struct keys_enc_key *key, struct keys_err 
     if (json_object_get(hdr, "apu") != NULL || json_object_get(hdr, "apv") != NULL)
         return keys_fail(err, KEYS_EHEADER,
                          "the JWE header has apu or apv; baton's key derivation uses neither");
+    return KEYS_OK;
+}
+
+/* The profile, then kid: the header checks that need no computation. */
+static enum keys_status
+check_header(const json_t *hdr, const struct keys_enc_key *key, struct keys_err *err)
+{
+    char q[KEYS_QUOTE_MAX + 4];
+    enum keys_status st;
+    const char *s;
+
+    st = keys_jwe_check_profile(hdr, err);
+    if (st != KEYS_OK)
+        return st;
     s = json_string_value(json_object_get(hdr, "kid"));
     if (s == NULL)
         return keys_fail(err, KEYS_EKID, "the JWE header has no string kid naming the recipient");

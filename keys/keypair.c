@@ -10,42 +10,83 @@
  * its members are byte arrays, so the unaligned address sodium_malloc may give is fine. */
 _Static_assert(_Alignof(struct keys_sign_key) == 1 && _Alignof(struct keys_enc_key) == 1,
                "key pairs must hold only bytes: sodium_malloc does not align");
+
+/* A key pair type: how its public key follows from the private one, and its curve. */
+struct pair_kind {
+    size_t size;
+    /* Fills the pair p from secret; returns its public part, or NULL when libsodium fails. */
+    struct keys_pub *(*derive)(void *p, const unsigned char secret[KEYS_KEY_BYTES]);
+    const char *crv;     /* for the thumbprint */
+    const char *failure; /* the message when derive fails */
+};
+
+/* Builds a key pair of the given kind from secret in guarded memory, with its thumbprint,
+ * read-only. */
 static enum keys_status
-seal_readonly(void *k, struct keys_err *err)
+new_pair(const struct pair_kind *kind, const unsigned char secret[KEYS_KEY_BYTES], void **out,
+         struct keys_err *err)
 {
-    if (sodium_mprotect_readonly(k) != 0) {
-        sodium_free(k);
-        return keys_fail(err, KEYS_ECRYPTO, "could not make the private key memory read-only");
+    enum keys_status st;
+    struct keys_pub *pub;
+    void *k;
+
+    k = sodium_malloc(kind->size);
+    if (k == NULL)
+        return keys_fail(err, KEYS_ENOMEM, "no guarded memory for a private key");
+    pub = kind->derive(k, secret);
+    if (pub == NULL) {
+        st = keys_fail(err, KEYS_ECRYPTO, "%s", kind->failure);
+        goto out;
     }
+    st = keys_okp_thumbprint(pub->key, kind->crv, pub->kid, err);
+    if (st != KEYS_OK)
+        goto out;
+    if (sodium_mprotect_readonly(k) != 0) {
+        st = keys_fail(err, KEYS_ECRYPTO, "could not make the private key memory read-only");
+        goto out;
+    }
+    *out = k;
     return KEYS_OK;
+out:
+    sodium_free(k); /* wipes whatever derive wrote */
+    return st;
 }
+
+static struct keys_pub *
+derive_sign(void *p, const unsigned char seed[KEYS_KEY_BYTES])
+{
+    struct keys_sign_key *k = p;
+
+    return crypto_sign_ed25519_seed_keypair(k->pub.key, k->sk, seed) == 0 ? &k->pub : NULL;
+}
+
+static struct keys_pub *
+derive_enc(void *p, const unsigned char secret[KEYS_KEY_BYTES])
+{
+    struct keys_enc_key *k = p;
+
+    memcpy(k->sk, secret, sizeof k->sk);
+    return crypto_scalarmult_curve25519_base(k->pub.key, k->sk) == 0 ? &k->pub : NULL;
+}
+
+static const struct pair_kind sign_kind = {sizeof(struct keys_sign_key), derive_sign, "Ed25519",
+                                           "libsodium could not derive an Ed25519 key pair"};
+static const struct pair_kind enc_kind = {sizeof(struct keys_enc_key), derive_enc, "X25519",
+                                          "libsodium could not derive an X25519 public key"};
 
 enum keys_status
 keys_sign_key_from_seed(const unsigned char seed[KEYS_KEY_BYTES], struct keys_sign_key **out,
                         struct keys_err *err)
 {
+    void *k;
     enum keys_status st;
-    struct keys_sign_key *k;
 
     if (seed == NULL || out == NULL)
         return keys_fail(err, KEYS_EINVAL, "keys_sign_key_from_seed: NULL argument");
-    k = sodium_malloc(sizeof *k);
-    if (k == NULL)
-        return keys_fail(err, KEYS_ENOMEM, "no guarded memory for a private key");
-    if (crypto_sign_ed25519_seed_keypair(k->pub.key, k->sk, seed) != 0) {
-        sodium_free(k);
-        return keys_fail(err, KEYS_ECRYPTO, "libsodium could not derive an Ed25519 key pair");
-    }
-    st = keys_okp_thumbprint(k->pub.key, "Ed25519", k->pub.kid, err);
-    if (st != KEYS_OK) {
-        sodium_free(k);
-        return st;
-    }
-    st = seal_readonly(k, err);
-    if (st != KEYS_OK)
-        return st;
-    *out = k;
-    return KEYS_OK;
+    st = new_pair(&sign_kind, seed, &k, err);
+    if (st == KEYS_OK)
+        *out = k;
+    return st;
 }
 
 enum keys_status
@@ -77,29 +118,15 @@ enum keys_status
 keys_enc_key_from_secret(const unsigned char secret[KEYS_KEY_BYTES], struct keys_enc_key **out,
                          struct keys_err *err)
 {
+    void *k;
     enum keys_status st;
-    struct keys_enc_key *k;
 
     if (secret == NULL || out == NULL)
         return keys_fail(err, KEYS_EINVAL, "keys_enc_key_from_secret: NULL argument");
-    k = sodium_malloc(sizeof *k);
-    if (k == NULL)
-        return keys_fail(err, KEYS_ENOMEM, "no guarded memory for a private key");
-    memcpy(k->sk, secret, sizeof k->sk);
-    if (crypto_scalarmult_curve25519_base(k->pub.key, k->sk) != 0) {
-        sodium_free(k);
-        return keys_fail(err, KEYS_ECRYPTO, "libsodium could not derive an X25519 public key");
-    }
-    st = keys_okp_thumbprint(k->pub.key, "X25519", k->pub.kid, err);
-    if (st != KEYS_OK) {
-        sodium_free(k);
-        return st;
-    }
-    st = seal_readonly(k, err);
-    if (st != KEYS_OK)
-        return st;
-    *out = k;
-    return KEYS_OK;
+    st = new_pair(&enc_kind, secret, &k, err);
+    if (st == KEYS_OK)
+        *out = k;
+    return st;
 }
 
 enum keys_status

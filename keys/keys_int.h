@@ -117,6 +117,28 @@ enum keys_status keys_okp_jwk(const unsigned char x[KEYS_KEY_BYTES], const char 
 enum keys_status keys_okp_from_jwk(const json_t *jwk, const char *crv, const char *what,
                                    unsigned char x[KEYS_KEY_BYTES], struct keys_err *err);
 
+/* ---- the keystore's TLS key and certificate (keys/tls.c) ---- */
+
+/* "sha256//" and the padded standard base64 of a SHA-256 digest. */
+#define KEYS_TLS_PIN_LEN (8 + 44)
+
+/* A self-signed X.509 v3 certificate (PEM, malloc'd NUL-terminated string in *pem) for the
+ * Ed25519 TLS key tls: CN the organisation's name, subjectAltName the endpoint's host, valid from
+ * valid_from until valid_until, key usage digitalSignature, not a CA. */
+enum keys_status keys_tls_cert_make(const struct keys_sign_key *tls, const struct keys_identity *id,
+                                    time_t valid_from, time_t valid_until, char **pem,
+                                    struct keys_err *err);
+
+/* Checks that pem is one X.509 certificate for the Ed25519 public key of tls, and writes its key
+ * pin ("sha256//...") to pin. KEYS_EKEYSTORE when it is not. */
+enum keys_status keys_tls_cert_check(const char *pem, size_t pem_len,
+                                     const struct keys_sign_key *tls,
+                                     char pin[KEYS_TLS_PIN_LEN + 1], struct keys_err *err);
+
+/* The PKCS #8 PEM of the TLS key, in sodium_malloc memory (keys_keystore_tls_key_pem). */
+enum keys_status keys_tls_key_pem(const struct keys_sign_key *tls, char **pem, size_t *len,
+                                  struct keys_err *err);
+
 /* One base64url part of a compact serialization: borrowed from the input, not NUL-terminated. */
 struct keys_part {
     const char *p;
@@ -128,9 +150,103 @@ struct keys_part {
 enum keys_status keys_compact_split(const char *s, size_t len, size_t n, struct keys_part *parts,
                                     const char *kind, struct keys_err *err);
 
+/* The JWE header checks of keys_jwe_decrypt (keys/PACKETS.md 5.3 steps 8 to 11) that come before
+ * kid: alg, enc, no crit, zip, apu or apv. The packet layer runs them before it looks for the key
+ * that kid names, so that a foreign algorithm is told as such whatever the kid. */
+enum keys_status keys_jwe_check_profile(const json_t *hdr, struct keys_err *err);
+
 /* Strictly parses protected header bytes: at most KEYS_MAX_HEADER bytes, valid UTF-8 JSON, no
  * duplicate members, an object. KEYS_EHEADER otherwise. */
 enum keys_status keys_header_parse(const unsigned char *buf, size_t len, const char *what,
                                    json_t **out, struct keys_err *err);
+
+/* ---- signed directory and covenant (document.c, directory.c) ---- */
+
+/* Copies s, UTF-8 text of a signed document (a name, a JSON Pointer), into out (max + 4 bytes)
+ * for a message: at most max bytes, never cut inside a character, "..." when cut, control
+ * characters (C0, DEL, C1) as '?', so that it cannot move a terminal's cursor or forge a log
+ * line. Returns out. */
+const char *keys_clean_text(const char *s, char *out, size_t max);
+
+/* Checks what the directory schema cannot say about doc (already valid against it): every key
+ * a valid public JWK of its "use" whose kid is its thumbprint, validFrom not after validUntil, no
+ * OIN, kid or TLS pin listed twice. With out NULL it only checks; else *out is the index, which
+ * holds a reference to doc. On error *out is untouched. */
+enum keys_status keys_directory_index(const json_t *doc, struct keys_directory **out,
+                                      struct keys_err *err);
+
+/* keys_document_verify, also handing out (when dir is not NULL and typ is the directory's) the
+ * index made while checking the directory, so that loading does not check it twice. */
+enum keys_status keys_document_open(const char *jws, size_t len, const char *typ,
+                                    const struct keys_pub *coordinators, size_t n_coordinators,
+                                    const struct forms_catalogue *cat, time_t now, json_t **doc,
+                                    struct keys_directory **dir, struct keys_err *err);
+
+/* ---- the packet layer's claims (claims.c, shared by packet.c and notice.c) ---- */
+
+/* 1 when s is exactly KEYS_OIN_LEN decimal digits. */
+int keys_is_oin(const char *s);
+
+/* 1 when s is a UUID in its canonical text form, 8-4-4-4-12 hex digits; lower-case only when
+ * lower is non-zero (the ids baton makes), either case otherwise (ids that others make). */
+int keys_is_uuid(const char *s, int lower);
+
+/* A new random (version 4) UUID, lower case, from libuuid. */
+enum keys_status keys_new_uuid(char id[KEYS_UUID_LEN + 1], struct keys_err *err);
+
+/* The base64url text of a SHA-256 digest: 43 characters and a NUL. */
+#define KEYS_SHA256_B64_LEN 43
+
+/* Signs the compact sorted JSON of claims as a JWS of kind typ; the serialized claims are wiped
+ * after use, since they may hold a form. */
+enum keys_status keys_claims_sign(const struct keys_sign_key *signer, const char *typ,
+                                  const json_t *claims, char **out, size_t *out_len,
+                                  struct keys_err *err);
+
+/* What keys_claims_verify found: the claims (owned), their "iat", and the signing key's kid and
+ * owner. */
+struct keys_signed {
+    json_t *claims;
+    time_t iat;
+    char kid[KEYS_KID_LEN + 1];
+    char owner[KEYS_OIN_LEN + 1];
+};
+
+/*
+ * Verifies a JWS over claims, keys/PACKETS.md 9.5 steps 10 to 12: keys_jws_verify with typ and
+ * the signing key that trust knows for the header's kid at the claimed "iat" (read from the payload
+ * before the signature is checked, only to pick the key's validity period: the signature covers
+ * it; when the payload has no integer "iat", at now); then the payload must be a strict JSON object
+ * with an integer "iat" (KEYS_ECLAIMS). On error *out is untouched.
+ */
+enum keys_status keys_claims_verify(const struct keys_trust *trust, const char *typ,
+                                    const char *jws, size_t len, time_t now,
+                                    struct keys_signed *out, struct keys_err *err);
+
+/* Releases what keys_claims_verify put in s. */
+void keys_signed_clear(struct keys_signed *s);
+
+/* KEYS_ECLAIMS naming the first member of obj that is not in names (NULL-terminated); what
+ * names obj in the message ("packet claims"). */
+enum keys_status keys_claims_only(const json_t *obj, const char *const *names, const char *what,
+                                  struct keys_err *err);
+
+/* The string member name of obj into *out (borrowed): KEYS_ECLAIMS when it is missing (and
+ * required), not a string, or holds a NUL. A missing optional member gives *out = NULL. */
+enum keys_status keys_claim_string(const json_t *obj, const char *name, int required,
+                                   const char *what, const char **out, struct keys_err *err);
+
+/* The member name of obj: a string of strict base64url for exactly KEYS_SHA256_LEN bytes. */
+enum keys_status keys_claim_digest(const json_t *obj, const char *name, const char *what,
+                                   unsigned char out[KEYS_SHA256_LEN], struct keys_err *err);
+
+/* "jti" (a lower-case UUID), "iss" and "aud" (OINs) of claims, each required, into the
+ * pointers (borrowed); what names the claims in messages. */
+enum keys_status keys_claims_parties(const json_t *claims, const char *what, const char **jti,
+                                     const char **iss, const char **aud, struct keys_err *err);
+
+/* KEYS_ECLAIMS when iat lies more than KEYS_CLOCK_SKEW_S after now. */
+enum keys_status keys_claims_not_future(time_t iat, time_t now, const char *what,
+                                        struct keys_err *err);
 
 #endif

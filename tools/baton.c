@@ -9,6 +9,15 @@
  * run and a help function in its own tools/<command>.c, and their declarations in cli.h. */
 const struct cli_command cli_commands[] = {
     {"validate", "check forms against the form catalogue", cmd_validate, cmd_validate_help},
+    {"keygen", "create the organisation's keystore and directory entry", cmd_keygen,
+     cmd_keygen_help},
+    {"key", "rotate or show the keys of a keystore", cmd_key, cmd_key_help},
+    {"directory", "sign or verify the network directory", cmd_directory, cmd_directory_help},
+    {"covenant", "sign or verify the network covenant", cmd_covenant, cmd_covenant_help},
+    {"seal", "sign and encrypt a form for one recipient", cmd_seal, cmd_seal_help},
+    {"open", "decrypt and check a packet, show its form", cmd_open, cmd_open_help},
+    {"inspect", "show a packet's routing header, without a key", cmd_inspect, cmd_inspect_help},
+    {"receipt", "verify a receipt against its packet", cmd_receipt, cmd_receipt_help},
     {NULL, NULL, NULL, NULL},
 };
 

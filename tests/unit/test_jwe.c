@@ -15,6 +15,7 @@
 
 #include "keys.h"
 #include "keys_int.h"
+#include "keys_test_util.h"
 
 /* RFC 7748 section 6.1 key pairs, which RFC 8037 appendix A.6 uses: Alice's private key is the
  * ephemeral key there, Bob's public key the recipient's, and A.6 gives the shared secret. */
@@ -42,31 +43,12 @@
     "4eQvZ88w"
 #define TYP "baton-packet+jwe"
 
-static const char *const low_order_hex[] = {
-    "0000000000000000000000000000000000000000000000000000000000000000",
-    "0100000000000000000000000000000000000000000000000000000000000000",
-    "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
-    "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
-    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-};
-
 struct fixture {
     struct keys_enc_key *bob, *other;
     struct keys_pub bob_pub, other_pub;
     char *jwe;
     size_t len;
 };
-
-static void
-unhex(const char *hex, unsigned char *out, size_t n)
-{
-    size_t got = 0;
-
-    assert_int_equal(sodium_hex2bin(out, n, hex, strlen(hex), NULL, &got, NULL), 0);
-    assert_int_equal(got, n);
-}
 
 static const char plaintext[] = "{\"form\":\"school-leaver-handover\",\"name\":\"Sam\"}";
 
@@ -121,15 +103,10 @@ expect(struct fixture *f, const char *jwe, size_t len, enum keys_status want, co
 
     memset(&o, 0, sizeof o);
     st = keys_jwe_decrypt(f->bob, jwe, len, &o, &err);
-    if (st != want)
-        fail_msg("status %d (%s: %s), expected %d, for %.*s", st, keys_status_name(st), err.text,
-                 want, (int)(len < 400 ? len : 400), jwe);
+    check_status(st, &err, want, says, jwe, len);
     if (st != KEYS_OK) {
         assert_null(o.plaintext);
         assert_null(o.header);
-        assert_true(keys_status_is_refusal(st));
-        if (says != NULL && strstr(err.text, says) == NULL)
-            fail_msg("message \"%s\" does not say \"%s\"", err.text, says);
     } else {
         assert_int_equal(o.plaintext_len, strlen(plaintext));
         assert_memory_equal(o.plaintext, plaintext, o.plaintext_len);
@@ -137,27 +114,15 @@ expect(struct fixture *f, const char *jwe, size_t len, enum keys_status want, co
     keys_jwe_opened_clear(&o);
 }
 
-/* Copies tpl to out, replacing $K by kid and $E by epk. */
-static void
-fill(char *out, size_t size, const char *tpl, const char *kid, const char *epk)
+static bool
+accepts(void *ctx, const char *jwe, size_t len)
 {
-    size_t o = 0, n;
-    const char *with;
+    struct fixture *f = ctx;
+    struct keys_jwe_opened o = {0};
+    enum keys_status st = keys_jwe_decrypt(f->bob, jwe, len, &o, NULL);
 
-    while (*tpl != '\0') {
-        if (tpl[0] == '$' && (tpl[1] == 'K' || tpl[1] == 'E')) {
-            with = tpl[1] == 'K' ? kid : epk;
-            n = strlen(with);
-            assert_true(o + n < size);
-            memcpy(out + o, with, n);
-            o += n;
-            tpl += 2;
-        } else {
-            assert_true(o + 1 < size);
-            out[o++] = *tpl++;
-        }
-    }
-    out[o] = '\0';
+    keys_jwe_opened_clear(&o);
+    return st == KEYS_OK;
 }
 
 /*
@@ -170,6 +135,7 @@ forge(const struct keys_pub *to, const char *tpl, const char *epk_hex)
 {
     unsigned char esk[32], epk[32], z[32], cek[32], iv[12], tag[16], ct[sizeof plaintext];
     char x[64], header[1024], h64[2048], iv64[32], ct64[128], tag64[32], *jwe;
+    const char *const with[] = {to->kid, x};
     size_t n;
 
     randombytes_buf(esk, sizeof esk);
@@ -183,7 +149,7 @@ forge(const struct keys_pub *to, const char *tpl, const char *epk_hex)
         randombytes_buf(cek, sizeof cek);
     }
     assert_int_equal(keys_b64url_encode(epk, sizeof epk, x, sizeof x, NULL), KEYS_OK);
-    fill(header, sizeof header, tpl, to->kid, x);
+    fill_template(header, sizeof header, tpl, "KE", with);
     assert_int_equal(
         keys_b64url_encode((const unsigned char *)header, strlen(header), h64, sizeof h64, NULL),
         KEYS_OK);
@@ -519,38 +485,21 @@ refuses_wrong_part_sizes(void **state)
 static void
 tampering_any_character_fails(void **state)
 {
+    static const char *const parts[] = {"header", "encrypted key", "IV", "ciphertext", "tag"};
     struct fixture *f = *state;
-    struct keys_jwe_opened o;
+    const char *dot = strchr(f->jwe, '.');
     char *copy = malloc(f->len + 2);
-    size_t i, part = 0, per_part[5] = {0};
+    size_t at;
 
+    refuses_every_changed_character(f->jwe, f->len, parts, 5, accepts, f);
+    /* the empty encrypted key part: put a character into it */
+    assert_non_null(dot);
     assert_non_null(copy);
-    for (i = 0; i < f->len; i++) {
-        memcpy(copy, f->jwe, f->len + 1);
-        if (copy[i] == '.') {
-            part++;
-            copy[i] = 'A';
-        } else {
-            copy[i] = copy[i] == 'A' ? 'B' : 'A';
-        }
-        memset(&o, 0, sizeof o);
-        if (keys_jwe_decrypt(f->bob, copy, f->len, &o, NULL) == KEYS_OK)
-            fail_msg("changing character %zu (part %zu) was not noticed", i, part + 1);
-        per_part[part]++;
-        if (part == 1 && copy[i] == 'A' && f->jwe[i] == '.') {
-            /* the empty encrypted key part: put a character into it */
-            memcpy(copy, f->jwe, i + 1);
-            copy[i + 1] = 'A';
-            memcpy(copy + i + 2, f->jwe + i + 1, f->len - i);
-            expect(f, copy, f->len + 1, KEYS_EENCKEY, NULL);
-            per_part[1]++;
-        }
-    }
-    print_message("changed characters refused: header %zu, encrypted key %zu, IV %zu, "
-                  "ciphertext %zu, tag %zu\n",
-                  per_part[0], per_part[1], per_part[2], per_part[3], per_part[4]);
-    for (i = 0; i < 5; i++)
-        assert_true(per_part[i] > 0);
+    at = (size_t)(dot - f->jwe) + 1;
+    memcpy(copy, f->jwe, at);
+    copy[at] = 'A';
+    memcpy(copy + at + 1, f->jwe + at, f->len - at + 1);
+    expect(f, copy, f->len + 1, KEYS_EENCKEY, NULL);
     free(copy);
 }
 
@@ -558,37 +507,8 @@ static void
 tampering_any_byte_fails(void **state)
 {
     struct fixture *f = *state;
-    struct keys_part part[5];
-    unsigned char *bytes;
-    char *b64, *jwe;
-    size_t p, i, n, flips = 0, size;
-    struct keys_jwe_opened o;
 
-    assert_int_equal(keys_compact_split(f->jwe, f->len, 5, part, "JWE", NULL), KEYS_OK);
-    for (p = 0; p < 5; p++) {
-        assert_int_equal(keys_b64url_decode_alloc(part[p].p, part[p].len, KEYS_MAX_PACKET, &bytes,
-                                                  &n, "part", NULL),
-                         KEYS_OK);
-        for (i = 0; i < n; i++) {
-            bytes[i] ^= 0x80;
-            assert_int_equal(keys_b64url_encode_alloc(bytes, n, &b64, NULL, NULL), KEYS_OK);
-            bytes[i] ^= 0x80;
-            size = f->len + 8;
-            jwe = malloc(size);
-            assert_non_null(jwe);
-            snprintf(jwe, size, "%.*s%s%s%s", (int)(part[p].p - f->jwe), f->jwe, b64,
-                     p < 4 ? "." : "", p < 4 ? part[p + 1].p : "");
-            memset(&o, 0, sizeof o);
-            if (keys_jwe_decrypt(f->bob, jwe, strlen(jwe), &o, NULL) == KEYS_OK)
-                fail_msg("flipping byte %zu of part %zu was not noticed", i, p + 1);
-            flips++;
-            free(jwe);
-            free(b64);
-        }
-        free(bytes);
-    }
-    print_message("%zu flipped bytes refused\n", flips);
-    assert_true(flips > 200);
+    assert_true(refuses_every_flipped_byte(f->jwe, f->len, 5, 0x80, accepts, f, "JWE") > 200);
 }
 
 static void
@@ -596,14 +516,8 @@ refuses_malformed_input(void **state)
 {
     struct fixture *f = *state;
     char buf[2048], *big;
-    size_t i;
-    struct keys_jwe_opened o;
 
-    for (i = 0; i < f->len; i++) {
-        memset(&o, 0, sizeof o);
-        if (keys_jwe_decrypt(f->bob, f->jwe, i, &o, NULL) == KEYS_OK)
-            fail_msg("the JWE cut to %zu characters was accepted", i);
-    }
+    refuses_every_prefix(f->jwe, f->len, accepts, f, "JWE");
     expect(f, "", 0, KEYS_EFORMAT, "1 dot-separated part");
     expect(f, "....", 4, KEYS_EHEADER, NULL);
     expect(f, "a.b.c", 5, KEYS_EFORMAT, "3 dot-separated parts");

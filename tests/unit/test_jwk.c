@@ -18,6 +18,7 @@
 
 #include "keys.h"
 #include "keys_int.h"
+#include "keys_test_util.h"
 
 /* RFC 8037 appendix A.1 (private key d, public key x), A.3 (its thumbprint and SHA-256). */
 #define RFC8037_D "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"
@@ -32,18 +33,6 @@
     "368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0f" \
     "M4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"
 #define RFC7638_KID "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
-
-/* X25519 public keys of low order (the list libsodium refuses, as in Wycheproof): 0, 1, the two
- * points of order 8, and p-1, p, p+1 (non-canonical encodings). */
-static const char *const low_order_hex[] = {
-    "0000000000000000000000000000000000000000000000000000000000000000",
-    "0100000000000000000000000000000000000000000000000000000000000000",
-    "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
-    "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
-    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-};
 
 static json_t *
 parse(const char *text)
@@ -61,7 +50,7 @@ b64_of_hex(const char *hex, char out[KEYS_KID_LEN + 1])
 {
     unsigned char bin[KEYS_KEY_BYTES];
 
-    assert_int_equal(sodium_hex2bin(bin, sizeof bin, hex, strlen(hex), NULL, NULL, NULL), 0);
+    unhex(hex, bin, sizeof bin);
     assert_int_equal(keys_b64url_encode(bin, sizeof bin, out, KEYS_KID_LEN + 1, NULL), KEYS_OK);
 }
 
@@ -99,7 +88,7 @@ rfc8037_key_and_thumbprint(void **state)
     assert_string_equal(pub.kid, RFC8037_KID);
     assert_int_equal(
         keys_b64url_decode(pub.kid, KEYS_KID_LEN, digest, sizeof digest, &n, "kid", NULL), KEYS_OK);
-    assert_int_equal(sodium_hex2bin(want, sizeof want, RFC8037_KID_HEX, 64, NULL, NULL, NULL), 0);
+    unhex(RFC8037_KID_HEX, want, sizeof want);
     assert_memory_equal(digest, want, sizeof want);
 
     /* the A.2 JWK, as written there, gives the same thumbprint and key */
@@ -224,10 +213,7 @@ expect_refusal(const char *text, int sign, enum keys_status want, const char *sa
     memset(&pub, 0x5a, sizeof pub);
     untouched = pub;
     st = sign ? keys_sign_pub_from_jwk(jwk, &pub, &err) : keys_enc_pub_from_jwk(jwk, &pub, &err);
-    if (st != want)
-        fail_msg("%s: status %d (%s), expected %d", text, st, err.text, want);
-    if (strstr(err.text, says) == NULL)
-        fail_msg("%s: message \"%s\" does not say \"%s\"", text, err.text, says);
+    check_status(st, &err, want, says, text, strlen(text));
     assert_memory_equal(&pub, &untouched, sizeof pub);
     json_decref(jwk);
 }

@@ -15,6 +15,7 @@
 
 #include "keys.h"
 #include "keys_int.h"
+#include "keys_test_util.h"
 
 /* RFC 8037 appendix A.1 private key and A.4 signature of "Example of Ed25519 signing". */
 #define RFC8037_D "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"
@@ -120,17 +121,23 @@ expect(struct fixture *f, const char *jws, size_t len, enum keys_status want, co
 
     memset(&v, 0, sizeof v);
     st = keys_jws_verify(jws, len, TYP, &f->lookup, &v, &err);
-    if (st != want)
-        fail_msg("status %d (%s: %s), expected %d, for %.*s", st, keys_status_name(st), err.text,
-                 want, (int)(len < 300 ? len : 300), jws);
+    check_status(st, &err, want, says, jws, len);
     if (st != KEYS_OK) {
         assert_null(v.payload);
         assert_null(v.header);
-        assert_true(keys_status_is_refusal(st));
-        if (says != NULL && strstr(err.text, says) == NULL)
-            fail_msg("message \"%s\" does not say \"%s\"", err.text, says);
     }
     keys_jws_verified_clear(&v);
+}
+
+static bool
+accepts(void *ctx, const char *jws, size_t len)
+{
+    struct fixture *f = ctx;
+    struct keys_jws_verified v = {0};
+    enum keys_status st = keys_jws_verify(jws, len, TYP, &f->lookup, &v, NULL);
+
+    keys_jws_verified_clear(&v);
+    return st == KEYS_OK;
 }
 
 /* A JWS over header text and payload, validly signed by key: only the header checks can
@@ -269,21 +276,11 @@ round_trip(void **state)
 static void
 fill(char *out, size_t size, const char *tpl, const char *kid)
 {
-    size_t o = 0, n;
+    char shorter[KEYS_KID_LEN + 1];
+    const char *const with[] = {kid, shorter};
 
-    while (*tpl != '\0') {
-        if (tpl[0] == '$' && (tpl[1] == 'K' || tpl[1] == 'k')) {
-            n = strlen(kid) - (tpl[1] == 'k');
-            assert_true(o + n < size);
-            memcpy(out + o, kid, n);
-            o += n;
-            tpl += 2;
-        } else {
-            assert_true(o + 1 < size);
-            out[o++] = *tpl++;
-        }
-    }
-    out[o] = '\0';
+    snprintf(shorter, sizeof shorter, "%.*s", (int)strlen(kid) - 1, kid);
+    fill_template(out, size, tpl, "Kk", with);
 }
 
 static void
@@ -402,31 +399,10 @@ refuses_unsigned_and_wrongly_signed(void **state)
 static void
 tampering_any_character_fails(void **state)
 {
+    static const char *const parts[] = {"header", "payload", "signature"};
     struct fixture *f = *state;
-    struct keys_jws_verified v;
-    char *copy = malloc(f->len + 1);
-    size_t i, part = 0, per_part[3] = {0};
-    enum keys_status st;
 
-    assert_non_null(copy);
-    for (i = 0; i < f->len; i++) {
-        memcpy(copy, f->jws, f->len + 1);
-        if (copy[i] == '.') {
-            part++;
-            copy[i] = 'A'; /* a lost separator */
-        } else {
-            copy[i] = copy[i] == 'A' ? 'B' : 'A';
-        }
-        memset(&v, 0, sizeof v);
-        st = keys_jws_verify(copy, f->len, TYP, &f->lookup, &v, NULL);
-        if (st == KEYS_OK)
-            fail_msg("changing character %zu (part %zu) was not noticed", i, part + 1);
-        per_part[part]++;
-    }
-    print_message("changed characters refused: header %zu, payload %zu, signature %zu\n",
-                  per_part[0], per_part[1], per_part[2]);
-    assert_true(per_part[0] > 0 && per_part[1] > 0 && per_part[2] > 0);
-    free(copy);
+    refuses_every_changed_character(f->jws, f->len, parts, 3, accepts, f);
 }
 
 /* Flip a bit in each decoded byte of each part and re-encode: every one must fail. */
@@ -434,37 +410,8 @@ static void
 tampering_any_byte_fails(void **state)
 {
     struct fixture *f = *state;
-    struct keys_part part[3];
-    unsigned char *bytes;
-    char *b64, *jws;
-    size_t p, i, n, flips = 0;
-    struct keys_jws_verified v;
 
-    assert_int_equal(keys_compact_split(f->jws, f->len, 3, part, "JWS", NULL), KEYS_OK);
-    for (p = 0; p < 3; p++) {
-        assert_int_equal(keys_b64url_decode_alloc(part[p].p, part[p].len, KEYS_MAX_PACKET, &bytes,
-                                                  &n, "part", NULL),
-                         KEYS_OK);
-        for (i = 0; i < n; i++) {
-            bytes[i] ^= 0x01;
-            assert_int_equal(keys_b64url_encode_alloc(bytes, n, &b64, NULL, NULL), KEYS_OK);
-            bytes[i] ^= 0x01;
-            jws = malloc(f->len + 8);
-            assert_non_null(jws);
-            snprintf(jws, f->len + 8, "%.*s%s%s%.*s", (int)(part[p].p - f->jws), f->jws, b64,
-                     p < 2 ? "." : "", p < 2 ? (int)(f->len - (size_t)(part[p + 1].p - f->jws)) : 0,
-                     p < 2 ? part[p + 1].p : "");
-            memset(&v, 0, sizeof v);
-            if (keys_jws_verify(jws, strlen(jws), TYP, &f->lookup, &v, NULL) == KEYS_OK)
-                fail_msg("flipping byte %zu of part %zu was not noticed", i, p + 1);
-            flips++;
-            free(jws);
-            free(b64);
-        }
-        free(bytes);
-    }
-    print_message("%zu flipped bytes refused\n", flips);
-    assert_true(flips > 100);
+    assert_true(refuses_every_flipped_byte(f->jws, f->len, 3, 0x01, accepts, f, "JWS") > 100);
 }
 
 static void
@@ -473,13 +420,8 @@ refuses_malformed_input(void **state)
     struct fixture *f = *state;
     char buf[1024];
     char *big;
-    size_t i;
 
-    /* every truncation */
-    for (i = 0; i < f->len; i++)
-        if (keys_jws_verify(f->jws, i, TYP, &f->lookup, &(struct keys_jws_verified){0}, NULL) ==
-            KEYS_OK)
-            fail_msg("the JWS cut to %zu characters was accepted", i);
+    refuses_every_prefix(f->jws, f->len, accepts, f, "JWS");
     expect(f, "", 0, KEYS_EFORMAT, "1 dot-separated part");
     expect(f, "..", 2, KEYS_EHEADER, NULL);
     /* extra parts, trailing garbage */

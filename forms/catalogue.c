@@ -86,6 +86,13 @@ struct reg {
 };
 
 static bool
+nomem(struct reg *r)
+{
+    r->st = forms_fail(r->err, FORMS_ENOMEM, "out of memory adding a schema");
+    return false;
+}
+
+static bool
 push_id(struct reg *r, const char *uri, const json_t *json)
 {
     size_t i;
@@ -99,10 +106,8 @@ push_id(struct reg *r, const char *uri, const json_t *json)
         size_t cap = r->p.capids ? r->p.capids * 2 : 16;
         void *n = realloc(r->p.ids, cap * sizeof *r->p.ids);
 
-        if (n == NULL) {
-            r->st = forms_fail(r->err, FORMS_ENOMEM, "out of memory adding a schema");
-            return false;
-        }
+        if (n == NULL)
+            return nomem(r);
         r->p.ids = n;
         r->p.capids = cap;
     }
@@ -127,21 +132,18 @@ push_loc(struct reg *r, const json_t *json, const char *base, const char *ptr)
         void *n = realloc(r->p.locs, cap * sizeof *r->p.locs);
 
         if (n == NULL)
-            goto nomem;
+            return nomem(r);
         r->p.locs = n;
         r->p.caplocs = cap;
     }
     l = forms_arena_alloc(&r->cat->mem, sizeof *l);
     if (l == NULL)
-        goto nomem;
+        return nomem(r);
     l->json = json;
     l->base = base;
     l->ptr = ptr;
     r->p.locs[r->p.nlocs++] = l;
     return true;
-nomem:
-    r->st = forms_fail(r->err, FORMS_ENOMEM, "out of memory adding a schema");
-    return false;
 }
 
 /* "$anchor" = ^[A-Za-z_][-A-Za-z0-9._]*$ (draft 2020-12 core, 8.2.2) */
@@ -183,22 +185,10 @@ static bool
 walk_child(struct reg *r, const json_t *s, const char *base, const char *ptr, const char *kw,
            const char *name, size_t name_len)
 {
-    struct sb b = {0};
-    char *p;
+    char *p = forms_pointer_append(&r->cat->mem, ptr, kw, name, name_len);
 
-    forms_sb_puts(&b, ptr);
-    forms_sb_putc(&b, '/');
-    forms_sb_puts(&b, kw);
-    if (name != NULL) {
-        forms_sb_putc(&b, '/');
-        forms_sb_put_token(&b, name, name_len);
-    }
-    p = b.oom ? NULL : forms_arena_strndup(&r->cat->mem, b.buf, b.len);
-    forms_sb_free(&b);
-    if (p == NULL) {
-        r->st = forms_fail(r->err, FORMS_ENOMEM, "out of memory adding a schema");
-        return false;
-    }
+    if (p == NULL)
+        return nomem(r);
     return walk(r, s, base, p);
 }
 
@@ -240,10 +230,8 @@ walk(struct reg *r, const json_t *s, const char *base, const char *ptr)
             return false;
         }
         abs = forms_uri_resolve(base, json_string_value(id));
-        if (abs == NULL) {
-            r->st = forms_fail(r->err, FORMS_ENOMEM, "out of memory adding a schema");
-            return false;
-        }
+        if (abs == NULL)
+            return nomem(r);
         if (!strip_empty_fragment(abs)) {
             r->st = forms_fail(r->err, FORMS_ESCHEMA,
                                "%s#%s: \"$id\" \"%s\" has a fragment; use \"$anchor\" to name a "
@@ -254,10 +242,8 @@ walk(struct reg *r, const json_t *s, const char *base, const char *ptr)
         }
         u = forms_arena_strndup(&r->cat->mem, abs, strlen(abs));
         free(abs);
-        if (u == NULL) {
-            r->st = forms_fail(r->err, FORMS_ENOMEM, "out of memory adding a schema");
-            return false;
-        }
+        if (u == NULL)
+            return nomem(r);
         if (!push_id(r, u, s))
             return false;
         base = u;
@@ -275,10 +261,8 @@ walk(struct reg *r, const json_t *s, const char *base, const char *ptr)
             return false;
         }
         u = forms_arena_printf(&r->cat->mem, "%s#%s", base, json_string_value(anchor));
-        if (u == NULL) {
-            r->st = forms_fail(r->err, FORMS_ENOMEM, "out of memory adding a schema");
-            return false;
-        }
+        if (u == NULL)
+            return nomem(r);
         if (!push_id(r, u, s))
             return false;
     }
@@ -352,7 +336,7 @@ forms_catalogue_add(struct forms_catalogue *cat, json_t *doc, const char *base_u
         }
         uri = forms_uri_resolve(base_uri, json_string_value(id));
         if (uri == NULL && base_uri != NULL) {
-            r.st = forms_fail(err, FORMS_ENOMEM, "out of memory adding a schema");
+            nomem(&r);
             goto out;
         }
         if (uri == NULL || !forms_uri_is_absolute(uri)) {
@@ -371,7 +355,7 @@ forms_catalogue_add(struct forms_catalogue *cat, json_t *doc, const char *base_u
     } else if (base_uri != NULL) {
         uri = strdup(base_uri);
         if (uri == NULL) {
-            r.st = forms_fail(err, FORMS_ENOMEM, "out of memory adding a schema");
+            nomem(&r);
             goto out;
         }
         if (!strip_empty_fragment(uri)) {
@@ -388,12 +372,12 @@ forms_catalogue_add(struct forms_catalogue *cat, json_t *doc, const char *base_u
      * the catalogue must be a distinct json_t, because compiled nodes are found by address. */
     copy = json_deep_copy(doc);
     if (copy == NULL) {
-        r.st = forms_fail(err, FORMS_ENOMEM, "out of memory adding a schema");
+        nomem(&r);
         goto out;
     }
     u = forms_arena_strndup(&cat->mem, uri, strlen(uri));
     if (u == NULL) {
-        r.st = forms_fail(err, FORMS_ENOMEM, "out of memory adding a schema");
+        nomem(&r);
         goto out;
     }
     r.root = copy;
@@ -407,7 +391,7 @@ forms_catalogue_add(struct forms_catalogue *cat, json_t *doc, const char *base_u
         struct doc *d = realloc(cat->docs, cap * sizeof *d);
 
         if (d == NULL) {
-            r.st = forms_fail(err, FORMS_ENOMEM, "out of memory adding a schema");
+            nomem(&r);
             goto out;
         }
         cat->docs = d;
@@ -418,7 +402,7 @@ forms_catalogue_add(struct forms_catalogue *cat, json_t *doc, const char *base_u
         if (forms_map_put(&cat->ids, r.p.ids[i].uri, (void *)r.p.ids[i].json) != 0) {
             while (i-- > 0)
                 forms_map_put(&cat->ids, r.p.ids[i].uri, NULL);
-            r.st = forms_fail(err, FORMS_ENOMEM, "out of memory adding a schema");
+            nomem(&r);
             goto out;
         }
     }
@@ -430,7 +414,7 @@ forms_catalogue_add(struct forms_catalogue *cat, json_t *doc, const char *base_u
                 forms_map_put(&cat->ids, r.p.ids[k].uri, NULL);
             while (i-- > 0)
                 forms_map_put(&cat->locs, r.p.locs[i]->json, NULL);
-            r.st = forms_fail(err, FORMS_ENOMEM, "out of memory adding a schema");
+            nomem(&r);
             goto out;
         }
     }

@@ -66,33 +66,21 @@ static char *
 make_uri(struct cc *cc, const char *base, const char *ptr)
 {
     struct sb b = {0};
-    char *s;
 
     if (*ptr == '\0')
         return forms_arena_strndup(&cc->round->mem, base, strlen(base));
     forms_sb_puts(&b, base);
     forms_sb_putc(&b, '#');
     forms_sb_put_fragment(&b, ptr, strlen(ptr));
-    s = b.oom ? NULL : forms_arena_strndup(&cc->round->mem, b.buf, b.len);
-    forms_sb_free(&b);
-    return s;
+    return forms_sb_arena_take(&b, &cc->round->mem);
 }
 
 /* "/kw" or "/kw/<name as a pointer token>", in the round's arena. */
 static char *
 kw_path(struct cc *cc, const char *kw, const char *name, size_t name_len)
 {
-    struct sb b = {0};
-    char *s;
+    char *s = forms_pointer_append(&cc->round->mem, "", kw, name, name_len);
 
-    forms_sb_putc(&b, '/');
-    forms_sb_puts(&b, kw);
-    if (name != NULL) {
-        forms_sb_putc(&b, '/');
-        forms_sb_put_token(&b, name, name_len);
-    }
-    s = b.oom ? NULL : forms_arena_strndup(&cc->round->mem, b.buf, b.len);
-    forms_sb_free(&b);
     if (s == NULL)
         nomem(cc);
     return s;
@@ -605,6 +593,27 @@ compile_properties(struct cc *cc, struct forms_schema *n, const json_t *v)
     return true;
 }
 
+/* For keyword kw, whose value v must be an object of what: an array in the round's arena with
+ * room for *count members of size bytes (never NULL for an empty object). NULL after reporting
+ * why. */
+static void *
+member_array(struct cc *cc, struct forms_schema *n, const char *kw, const json_t *v,
+             const char *what, size_t size, size_t *count)
+{
+    char buf[SHOW_MAX + 8];
+    void *a;
+
+    if (!json_is_object(v)) {
+        kfail(cc, n, kw, "must be an object of %s, not %s", what, show(v, buf, sizeof buf));
+        return NULL;
+    }
+    *count = json_object_size(v);
+    a = forms_arena_alloc(&cc->round->mem, (*count ? *count : 1) * size);
+    if (a == NULL)
+        nomem(cc);
+    return a;
+}
+
 static bool
 compile_pattern_properties(struct cc *cc, struct forms_schema *n, const json_t *v)
 {
@@ -612,15 +621,9 @@ compile_pattern_properties(struct cc *cc, struct forms_schema *n, const json_t *
     size_t i = 0;
     void *it;
 
-    if (!json_is_object(v))
-        return kfail(cc, n, "patternProperties", "must be an object of schemas, not %s",
-                     show(v, buf, sizeof buf));
-    n->n_pats = json_object_size(v);
-    n->pats = forms_arena_alloc(&cc->round->mem, (n->n_pats ? n->n_pats : 1) * sizeof *n->pats);
-    if (n->pats == NULL) {
-        nomem(cc);
+    n->pats = member_array(cc, n, "patternProperties", v, "schemas", sizeof *n->pats, &n->n_pats);
+    if (n->pats == NULL)
         return false;
-    }
     for (it = json_object_iter((json_t *)v); it != NULL;
          it = json_object_iter_next((json_t *)v, it), i++) {
         const char *key = json_object_iter_key(it);
@@ -650,17 +653,10 @@ compile_dependent(struct cc *cc, struct forms_schema *n, const json_t *s)
 
     v = json_object_get(s, "dependentRequired");
     if (v != NULL) {
-        if (!json_is_object(v))
-            return kfail(cc, n, "dependentRequired",
-                         "must be an object of property-name arrays, not %s",
-                         show(v, buf, sizeof buf));
-        n->n_dep_req = json_object_size(v);
-        n->dep_req = forms_arena_alloc(&cc->round->mem,
-                                       (n->n_dep_req ? n->n_dep_req : 1) * sizeof *n->dep_req);
-        if (n->dep_req == NULL) {
-            nomem(cc);
+        n->dep_req = member_array(cc, n, "dependentRequired", v, "property-name arrays",
+                                  sizeof *n->dep_req, &n->n_dep_req);
+        if (n->dep_req == NULL)
             return false;
-        }
         i = 0;
         for (it = json_object_iter((json_t *)v); it != NULL;
              it = json_object_iter_next((json_t *)v, it), i++) {
@@ -674,16 +670,10 @@ compile_dependent(struct cc *cc, struct forms_schema *n, const json_t *s)
     }
     v = json_object_get(s, "dependentSchemas");
     if (v != NULL) {
-        if (!json_is_object(v))
-            return kfail(cc, n, "dependentSchemas", "must be an object of schemas, not %s",
-                         show(v, buf, sizeof buf));
-        n->n_dep_sch = json_object_size(v);
-        n->dep_sch = forms_arena_alloc(&cc->round->mem,
-                                       (n->n_dep_sch ? n->n_dep_sch : 1) * sizeof *n->dep_sch);
-        if (n->dep_sch == NULL) {
-            nomem(cc);
+        n->dep_sch = member_array(cc, n, "dependentSchemas", v, "schemas", sizeof *n->dep_sch,
+                                  &n->n_dep_sch);
+        if (n->dep_sch == NULL)
             return false;
-        }
         i = 0;
         for (it = json_object_iter((json_t *)v); it != NULL;
              it = json_object_iter_next((json_t *)v, it), i++) {

@@ -16,13 +16,19 @@
 
 #if defined(__GNUC__)
 #define FORMS_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define FORMS_NOINLINE __attribute__((noinline))
 #else
 #define FORMS_PRINTF(f, a)
+#define FORMS_NOINLINE
 #endif
 
 /* Fills err (when not NULL) and returns st. */
 enum forms_status forms_fail(struct forms_err *err, enum forms_status st, const char *fmt, ...)
     FORMS_PRINTF(3, 4);
+/* As forms_fail, with a va_list and where in the input the error is (line and column 1-based,
+ * or 0 when it is not about a position). */
+enum forms_status forms_vfail(struct forms_err *err, enum forms_status st, int line, int column,
+                              const char *fmt, va_list ap) FORMS_PRINTF(5, 0);
 
 /* ---- memory: a bump arena, so that one compile round is freed (or rolled back) at once ---- */
 
@@ -55,8 +61,15 @@ void forms_sb_put_token(struct sb *b, const char *s, size_t n);
 void forms_sb_put_fragment(struct sb *b, const char *s, size_t n);
 /* Appends a JSON value compactly, cut off after max bytes with "...". */
 void forms_sb_put_json(struct sb *b, const json_t *v, size_t max);
+/* Appends n in decimal. */
+void forms_sb_put_size(struct sb *b, size_t n);
 /* The string (malloc'd, caller frees) or NULL when memory ran out; b is reset. */
 char *forms_sb_take(struct sb *b);
+/* A copy of the string in arena a, or NULL when memory ran out; b is freed. */
+char *forms_sb_arena_take(struct sb *b, struct arena *a);
+/* A copy of the string (malloc'd to its length, caller frees) or NULL when memory ran out; b is
+ * emptied but keeps its buffer, so that one buffer builds many strings. */
+char *forms_sb_cut(struct sb *b);
 void forms_sb_free(struct sb *b);
 
 /* ---- hash maps, open addressing; keys are borrowed and must outlive the map ---- */
@@ -88,6 +101,10 @@ bool forms_uri_is_absolute(const char *uri);
 char *forms_uri_pct_decode(const char *s, size_t n);
 /* Follows an unescaped JSON Pointer ("/a/b~1c") from root; NULL when it leads nowhere. */
 json_t *forms_pointer_get(json_t *root, const char *ptr);
+/* The JSON Pointer ptr + "/" + kw, and + "/" + name as a reference token when name is not NULL,
+ * in arena a; NULL when memory ran out. */
+char *forms_pointer_append(struct arena *a, const char *ptr, const char *kw, const char *name,
+                           size_t name_len);
 
 /* ---- JSON values compared as JSON Schema compares them ---- */
 
@@ -390,7 +407,14 @@ struct msg_args {
     const struct forms_schema *hint; /* a node whose description explains the rule */
 };
 
-/* Writes the two messages (malloc'd) for one error; -1 when memory ran out. */
-int forms_message(const struct msg_args *a, char *out[FORMS_LANG_COUNT]);
+/* Appends the JSON Pointer to f's instance ("" for the whole form, "/diplomas/0/name"). */
+void forms_put_instance(struct sb *b, const struct frame *f);
+
+/* Writes the two messages (malloc'd) for one error, built in scratch (an empty string buffer,
+ * left empty); -1 when memory ran out. */
+int forms_message(const struct msg_args *a, struct sb *scratch, char *out[FORMS_LANG_COUNT]);
+
+/* Frees what one error holds. */
+void forms_error_free(struct forms_error *e);
 
 #endif

@@ -70,19 +70,6 @@ put_quoted(struct sb *b, const char *s, size_t n)
     forms_sb_putc(b, '"');
 }
 
-static void
-put_pointer(struct sb *b, const struct frame *f)
-{
-    if (f->up != NULL)
-        put_pointer(b, f->up);
-    if (f->seg == SEG_KEY) {
-        forms_sb_putc(b, '/');
-        forms_sb_put_token(b, f->key, f->keylen);
-    } else if (f->seg == SEG_INDEX) {
-        forms_sb_printf(b, "/%zu", f->index);
-    }
-}
-
 /* Where a field sits, for a field inside the instance of frame p: " (in "Address")" or
  * " (entry 2 of "Diplomas")". Nothing at the top of the form. */
 static void
@@ -95,10 +82,8 @@ put_context_in(struct sb *b, const struct frame *p, enum forms_lang lang)
         return;
     if (e->seg == SEG_INDEX) {
         t = group_title(e->up, lang);
-        if (lang == EN)
-            forms_sb_printf(b, " (entry %zu", e->index + 1);
-        else
-            forms_sb_printf(b, " (item %zu", e->index + 1);
+        forms_sb_puts(b, lang == EN ? " (entry " : " (item ");
+        forms_sb_put_size(b, e->index + 1);
         if (t != NULL) {
             forms_sb_puts(b, lang == EN ? " of " : " van ");
             put_quoted(b, t, strlen(t));
@@ -156,17 +141,19 @@ put_label(struct sb *b, const struct frame *f, enum forms_lang lang, bool start)
     }
     /* an untitled entry of a titled list: "Entry 4 of "Data categories"" */
     if (e->seg == SEG_INDEX && (t = group_title(e->up, lang)) != NULL) {
-        if (lang == EN)
-            forms_sb_printf(b, "%s %zu of ", start ? "Entry" : "entry", e->index + 1);
-        else
-            forms_sb_printf(b, "%s %zu van ", start ? "Item" : "item", e->index + 1);
+        static const char *const entry[2][FORMS_LANG_COUNT] = {{"item ", "entry "},
+                                                               {"Item ", "Entry "}};
+
+        forms_sb_puts(b, entry[start][lang]);
+        forms_sb_put_size(b, e->index + 1);
+        forms_sb_puts(b, lang == EN ? " of " : " van ");
         put_quoted(b, t, strlen(t));
         put_own_context(b, e->up, lang);
         return;
     }
     /* no label anywhere: the JSON Pointer says exactly where */
     forms_sb_putc(b, '"');
-    put_pointer(b, f);
+    forms_put_instance(b, f);
     forms_sb_putc(b, '"');
 }
 
@@ -240,10 +227,41 @@ put_value(struct sb *b, const json_t *v)
     forms_sb_put_json(b, v, VALUE_SHOW_MAX);
 }
 
-static const char *
-plural(size_t n, const char *one, const char *more)
+/* The messages that state a number of things: before the number, the thing in the singular and
+ * the plural, and after it. */
+struct count_text {
+    const char *before, *one, *more, *after;
+};
+
+static const struct count_text count_texts[][FORMS_LANG_COUNT] = {
+    [MSG_MIN_LENGTH] = {{" moet minstens ", "teken", "tekens", " lang zijn."},
+                        {" must be at least ", "character", "characters", " long."}},
+    [MSG_MAX_LENGTH] = {{" mag niet langer zijn dan ", "teken", "tekens", "."},
+                        {" must not be longer than ", "character", "characters", "."}},
+    [MSG_MIN_ITEMS] = {{" moet minstens ", "item", "items", " hebben."},
+                       {" must have at least ", "entry", "entries", "."}},
+    [MSG_MAX_ITEMS] = {{" mag niet meer dan ", "item", "items", " hebben."},
+                       {" must not have more than ", "entry", "entries", "."}},
+    [MSG_CONTAINS] = {{" moet minstens ", "item", "items", " van de vereiste soort hebben."},
+                      {" must have at least ", "entry", "entries", " of the required kind."}},
+    [MSG_MAX_CONTAINS] = {{" mag niet meer dan ", "item", "items", " van die soort hebben."},
+                          {" must not have more than ", "entry", "entries", " of that kind."}},
+    [MSG_MIN_PROPS] = {{" moet minstens ", "ingevuld veld", "ingevulde velden", " hebben."},
+                       {" must have at least ", "field", "fields", " filled in."}},
+    [MSG_MAX_PROPS] = {{" mag niet meer dan ", "ingevuld veld", "ingevulde velden", " hebben."},
+                       {" must not have more than ", "field", "fields", " filled in."}},
+};
+
+static void
+put_count(struct sb *b, enum msg_kind kind, size_t n, enum forms_lang lang)
 {
-    return n == 1 ? one : more;
+    const struct count_text *t = &count_texts[kind][lang];
+
+    forms_sb_puts(b, t->before);
+    forms_sb_put_size(b, n);
+    forms_sb_putc(b, ' ');
+    forms_sb_puts(b, n == 1 ? t->one : t->more);
+    forms_sb_puts(b, t->after);
 }
 
 static void
@@ -458,18 +476,8 @@ build(struct sb *b, const struct msg_args *a, enum forms_lang lang)
     case MSG_MIN_LENGTH:
         if (n == 1)
             forms_sb_puts(b, en ? " must not be empty." : " mag niet leeg zijn.");
-        else if (en)
-            forms_sb_printf(b, " must be at least %zu characters long.", n);
         else
-            forms_sb_printf(b, " moet minstens %zu tekens lang zijn.", n);
-        break;
-    case MSG_MAX_LENGTH:
-        if (en)
-            forms_sb_printf(b, " must not be longer than %zu %s.", n,
-                            plural(n, "character", "characters"));
-        else
-            forms_sb_printf(b, " mag niet langer zijn dan %zu %s.", n,
-                            plural(n, "teken", "tekens"));
+            put_count(b, a->kind, n, lang);
         break;
     case MSG_PATTERN:
         forms_sb_puts(b, en ? " is not written in the expected form."
@@ -497,18 +505,17 @@ build(struct sb *b, const struct msg_args *a, enum forms_lang lang)
         forms_sb_puts(b, en ? "." : " zijn.");
         break;
     }
+    case MSG_MAX_LENGTH:
     case MSG_MIN_ITEMS:
-        if (en)
-            forms_sb_printf(b, " must have at least %zu %s.", n, plural(n, "entry", "entries"));
-        else
-            forms_sb_printf(b, " moet minstens %zu %s hebben.", n, plural(n, "item", "items"));
-        break;
     case MSG_MAX_ITEMS:
-        if (en)
-            forms_sb_printf(b, " must not have more than %zu %s.", n,
-                            plural(n, "entry", "entries"));
-        else
-            forms_sb_printf(b, " mag niet meer dan %zu %s hebben.", n, plural(n, "item", "items"));
+    case MSG_MIN_PROPS:
+    case MSG_MAX_PROPS:
+        put_count(b, a->kind, n, lang);
+        break;
+    case MSG_CONTAINS:
+    case MSG_MAX_CONTAINS:
+        put_count(b, a->kind, n, lang);
+        put_hint(b, a->hint, lang);
         break;
     case MSG_UNIQUE:
         if (en)
@@ -517,40 +524,6 @@ build(struct sb *b, const struct msg_args *a, enum forms_lang lang)
         else
             forms_sb_printf(b, " bevat hetzelfde item twee keer (item %zu en %zu).", a->i + 1,
                             a->j + 1);
-        break;
-    case MSG_CONTAINS:
-        if (en)
-            forms_sb_printf(b, " must have at least %zu %s of the required kind.", n,
-                            plural(n, "entry", "entries"));
-        else
-            forms_sb_printf(b, " moet minstens %zu %s van de vereiste soort hebben.", n,
-                            plural(n, "item", "items"));
-        put_hint(b, a->hint, lang);
-        break;
-    case MSG_MAX_CONTAINS:
-        if (en)
-            forms_sb_printf(b, " must not have more than %zu %s of that kind.", n,
-                            plural(n, "entry", "entries"));
-        else
-            forms_sb_printf(b, " mag niet meer dan %zu %s van die soort hebben.", n,
-                            plural(n, "item", "items"));
-        put_hint(b, a->hint, lang);
-        break;
-    case MSG_MIN_PROPS:
-        if (en)
-            forms_sb_printf(b, " must have at least %zu %s filled in.", n,
-                            plural(n, "field", "fields"));
-        else
-            forms_sb_printf(b, " moet minstens %zu %s hebben.", n,
-                            plural(n, "ingevuld veld", "ingevulde velden"));
-        break;
-    case MSG_MAX_PROPS:
-        if (en)
-            forms_sb_printf(b, " must not have more than %zu %s filled in.", n,
-                            plural(n, "field", "fields"));
-        else
-            forms_sb_printf(b, " mag niet meer dan %zu %s hebben.", n,
-                            plural(n, "ingevuld veld", "ingevulde velden"));
         break;
     case MSG_ANY_OF:
         forms_sb_puts(b, en ? " does not match any of the allowed options."
@@ -585,15 +558,13 @@ build(struct sb *b, const struct msg_args *a, enum forms_lang lang)
 }
 
 int
-forms_message(const struct msg_args *a, char *out[FORMS_LANG_COUNT])
+forms_message(const struct msg_args *a, struct sb *scratch, char *out[FORMS_LANG_COUNT])
 {
     int l;
 
     for (l = 0; l < FORMS_LANG_COUNT; l++) {
-        struct sb b = {0};
-
-        build(&b, a, (enum forms_lang)l);
-        out[l] = forms_sb_take(&b);
+        build(scratch, a, (enum forms_lang)l);
+        out[l] = forms_sb_cut(scratch);
         if (out[l] == NULL)
             return -1;
     }

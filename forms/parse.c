@@ -59,15 +59,29 @@ fail_at(struct forms_err *err, enum forms_status st, struct pos p, const char *f
 {
     va_list ap;
 
-    if (err == NULL)
-        return st;
-    err->status = st;
-    err->line = p.line;
-    err->column = p.column;
     va_start(ap, fmt);
-    vsnprintf(err->text, sizeof err->text, fmt, ap);
+    st = forms_vfail(err, st, p.line, p.column, fmt, ap);
     va_end(ap);
     return st;
+}
+
+/* Where a scan of JSON text stands: inside a string or not, just after a backslash in one. */
+struct strstate {
+    bool in_str;
+    bool esc;
+};
+
+static void
+str_step(struct strstate *st, char c)
+{
+    if (!st->in_str)
+        st->in_str = c == '"';
+    else if (st->esc)
+        st->esc = false;
+    else if (c == '\\')
+        st->esc = true;
+    else if (c == '"')
+        st->in_str = false;
 }
 
 /* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong forms, no surrogates,
@@ -103,8 +117,9 @@ static enum forms_status
 scan(const char *buf, size_t len, size_t max_depth, struct forms_err *err)
 {
     const unsigned char *p = (const unsigned char *)buf;
+    struct strstate st = {false, false};
     size_t i = 0, depth = 0;
-    bool in_str = false, esc = false, any = false;
+    bool any = false;
 
     while (i < len) {
         unsigned char c = p[i];
@@ -116,29 +131,21 @@ scan(const char *buf, size_t len, size_t max_depth, struct forms_err *err)
                 return fail_at(err, FORMS_EUTF8, pos_at(buf, i),
                                "invalid UTF-8 at byte offset %zu (line %d, column %d)", i,
                                pos_at(buf, i).line, pos_at(buf, i).column);
+            str_step(&st, (char)c);
             i += n;
             any = true;
-            esc = false;
             continue;
         }
-        if (in_str) {
-            if (esc)
-                esc = false;
-            else if (c == '\\')
-                esc = true;
-            else if (c == '"')
-                in_str = false;
-        } else if (c == '"') {
-            in_str = true;
-        } else if (c == '[' || c == '{') {
+        if (!st.in_str && (c == '[' || c == '{')) {
             if (++depth > max_depth)
                 return fail_at(err, FORMS_EDEPTH, pos_at(buf, i),
                                "nesting deeper than %zu levels at line %d", max_depth,
                                pos_at(buf, i).line);
-        } else if (c == ']' || c == '}') {
+        } else if (!st.in_str && (c == ']' || c == '}')) {
             if (depth > 0)
                 depth--;
         }
+        str_step(&st, (char)c);
         if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
             any = true;
         i++;
@@ -153,29 +160,19 @@ scan(const char *buf, size_t len, size_t max_depth, struct forms_err *err)
 static bool
 string_token_ending_at(const char *buf, size_t end, size_t *start)
 {
-    size_t i = 0, s = 0;
-    bool in_str = false, esc = false;
+    struct strstate st = {false, false};
+    size_t i, s = 0;
 
-    while (i < end) {
-        char c = buf[i];
+    for (i = 0; i < end; i++) {
+        bool was_in = st.in_str;
 
-        if (in_str) {
-            if (esc)
-                esc = false;
-            else if (c == '\\')
-                esc = true;
-            else if (c == '"') {
-                in_str = false;
-                if (i + 1 == end) {
-                    *start = s;
-                    return true;
-                }
-            }
-        } else if (c == '"') {
-            in_str = true;
+        str_step(&st, buf[i]);
+        if (!was_in && st.in_str) {
             s = i;
+        } else if (was_in && !st.in_str && i + 1 == end) {
+            *start = s;
+            return true;
         }
-        i++;
     }
     return false;
 }

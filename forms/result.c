@@ -5,21 +5,26 @@
 #include "forms_int.h"
 
 void
+forms_error_free(struct forms_error *e)
+{
+    size_t l;
+
+    free(e->instance_location);
+    free(e->keyword_location);
+    free(e->absolute_keyword_location);
+    for (l = 0; l < FORMS_LANG_COUNT; l++)
+        free(e->message[l]);
+}
+
+void
 forms_result_clear(struct forms_result *res)
 {
-    size_t i, l;
+    size_t i;
 
     if (res == NULL)
         return;
-    for (i = 0; i < res->count; i++) {
-        struct forms_error *e = &res->errors[i];
-
-        free(e->instance_location);
-        free(e->keyword_location);
-        free(e->absolute_keyword_location);
-        for (l = 0; l < FORMS_LANG_COUNT; l++)
-            free(e->message[l]);
-    }
+    for (i = 0; i < res->count; i++)
+        forms_error_free(&res->errors[i]);
     free(res->errors);
     res->errors = NULL;
     res->count = 0;

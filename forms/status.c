@@ -36,17 +36,25 @@ forms_status_name(enum forms_status st)
 }
 
 enum forms_status
+forms_vfail(struct forms_err *err, enum forms_status st, int line, int column, const char *fmt,
+            va_list ap)
+{
+    if (err == NULL)
+        return st;
+    err->status = st;
+    err->line = line;
+    err->column = column;
+    vsnprintf(err->text, sizeof err->text, fmt, ap);
+    return st;
+}
+
+enum forms_status
 forms_fail(struct forms_err *err, enum forms_status st, const char *fmt, ...)
 {
     va_list ap;
 
-    if (err == NULL)
-        return st;
-    err->status = st;
-    err->line = 0;
-    err->column = 0;
     va_start(ap, fmt);
-    vsnprintf(err->text, sizeof err->text, fmt, ap);
+    st = forms_vfail(err, st, 0, 0, fmt, ap);
     va_end(ap);
     return st;
 }

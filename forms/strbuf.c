@@ -7,6 +7,9 @@
 
 #include "forms_int.h"
 
+/* What forms_sb_printf makes room for before formatting: a message's line of text. */
+#define SB_PRINTF_ROOM 128
+
 static bool
 grow(struct sb *b, size_t more)
 {
@@ -60,21 +63,41 @@ void
 forms_sb_printf(struct sb *b, const char *fmt, ...)
 {
     va_list ap;
+    size_t room;
     int n;
 
+    /* Formatted once into the room there is; a second time only when that was too small. */
+    if (!grow(b, SB_PRINTF_ROOM))
+        return;
+    room = b->cap - b->len;
     va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
+    n = vsnprintf(b->buf + b->len, room, fmt, ap);
     va_end(ap);
-    if (n < 0) {
+    if (n >= 0 && (size_t)n >= room && grow(b, (size_t)n)) {
+        va_start(ap, fmt);
+        vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    if (n < 0)
         b->oom = true;
+    if (b->oom) {
+        b->buf[b->len] = '\0';
         return;
     }
-    if (!grow(b, (size_t)n))
-        return;
-    va_start(ap, fmt);
-    vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
     b->len += (size_t)n;
+}
+
+void
+forms_sb_put_size(struct sb *b, size_t n)
+{
+    char d[3 * sizeof n]; /* enough digits for any size_t */
+    size_t i = sizeof d;
+
+    do {
+        d[--i] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n > 0);
+    forms_sb_putn(b, d + i, sizeof d - i);
 }
 
 void
@@ -121,12 +144,73 @@ forms_sb_put_fragment(struct sb *b, const char *s, size_t n)
     }
 }
 
+/* Appends v as json_dumps writes it, without its malloc, where that is simple and fits in max
+ * bytes: a string with nothing to escape, an integer, true, false, null. False otherwise. */
+static bool
+put_json_simple(struct sb *b, const json_t *v, size_t max)
+{
+    char d[3 * sizeof(json_int_t) + 2]; /* the digits of any json_int_t, and its sign */
+    const char *s;
+    size_t i, n;
+    unsigned long long u;
+
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        s = json_string_value(v);
+        n = json_string_length(v);
+        if (n > max || max - n < 2)
+            return false;
+        /* jansson escapes '"', '\\' and control characters, and writes all else as it is */
+        for (i = 0; i < n; i++)
+            if ((unsigned char)s[i] < 0x20 || s[i] == '"' || s[i] == '\\')
+                return false;
+        forms_sb_putc(b, '"');
+        forms_sb_putn(b, s, n);
+        forms_sb_putc(b, '"');
+        return true;
+    case JSON_INTEGER:
+        i = sizeof d;
+        u = json_integer_value(v) < 0 ? 0 - (unsigned long long)json_integer_value(v)
+                                      : (unsigned long long)json_integer_value(v);
+        do {
+            d[--i] = (char)('0' + u % 10);
+            u /= 10;
+        } while (u > 0);
+        if (json_integer_value(v) < 0)
+            d[--i] = '-';
+        s = d + i;
+        n = sizeof d - i;
+        break;
+    case JSON_TRUE:
+        s = "true";
+        n = 4;
+        break;
+    case JSON_FALSE:
+        s = "false";
+        n = 5;
+        break;
+    case JSON_NULL:
+        s = "null";
+        n = 4;
+        break;
+    default:
+        return false;
+    }
+    if (n > max)
+        return false;
+    forms_sb_putn(b, s, n);
+    return true;
+}
+
 void
 forms_sb_put_json(struct sb *b, const json_t *v, size_t max)
 {
-    char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(15));
+    char *s;
     size_t n;
 
+    if (put_json_simple(b, v, max))
+        return;
+    s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(15));
     if (s == NULL) {
         b->oom = true;
         return;
@@ -159,6 +243,36 @@ forms_sb_take(struct sb *b)
     b->buf = NULL;
     b->len = b->cap = 0;
     b->oom = false;
+    return s;
+}
+
+char *
+forms_sb_cut(struct sb *b)
+{
+    char *s;
+
+    if (b->oom) {
+        forms_sb_free(b);
+        return NULL;
+    }
+    s = malloc(b->len + 1);
+    if (s != NULL) {
+        if (b->len > 0)
+            memcpy(s, b->buf, b->len);
+        s[b->len] = '\0';
+    }
+    if (b->buf != NULL)
+        b->buf[0] = '\0';
+    b->len = 0;
+    return s;
+}
+
+char *
+forms_sb_arena_take(struct sb *b, struct arena *a)
+{
+    char *s = b->oom ? NULL : forms_arena_strndup(a, b->buf, b->len);
+
+    forms_sb_free(b);
     return s;
 }
 

@@ -116,7 +116,11 @@ char *
 forms_uri_resolve(const char *base, const char *ref)
 {
     struct uri_parts b, r;
-    struct sb out = {0};
+    const struct uri_parts *scheme = &r, *auth = &r, *query = &r;
+    struct sb out = {0}, merged = {0};
+    const char *path;
+    size_t path_n;
+    bool dots = true; /* remove_dot_segments applies to the path */
 
     split(ref, &r);
     if (!r.has_scheme && base == NULL)
@@ -126,76 +130,61 @@ forms_uri_resolve(const char *base, const char *ref)
     else
         memset(&b, 0, sizeof b);
 
-    if (r.has_scheme) {
-        forms_sb_putn(&out, r.scheme, r.scheme_n);
-        forms_sb_putc(&out, ':');
-        if (r.has_auth) {
-            forms_sb_puts(&out, "//");
-            forms_sb_putn(&out, r.auth, r.auth_n);
-        }
-        remove_dots(r.path, r.path_n, &out);
-        if (r.has_query) {
-            forms_sb_putc(&out, '?');
-            forms_sb_putn(&out, r.query, r.query_n);
-        }
-    } else {
-        forms_sb_putn(&out, b.scheme, b.scheme_n);
-        forms_sb_putc(&out, ':');
-        if (r.has_auth) {
-            forms_sb_puts(&out, "//");
-            forms_sb_putn(&out, r.auth, r.auth_n);
-            remove_dots(r.path, r.path_n, &out);
-            if (r.has_query) {
-                forms_sb_putc(&out, '?');
-                forms_sb_putn(&out, r.query, r.query_n);
-            }
-        } else {
-            if (b.has_auth) {
-                forms_sb_puts(&out, "//");
-                forms_sb_putn(&out, b.auth, b.auth_n);
-            }
+    /* 5.2.2: which of the reference and the base gives each component of the target */
+    path = r.path;
+    path_n = r.path_n;
+    if (!r.has_scheme) {
+        scheme = &b;
+        if (!r.has_auth) {
+            auth = &b;
             if (r.path_n == 0) {
-                forms_sb_putn(&out, b.path, b.path_n);
-                if (r.has_query) {
-                    forms_sb_putc(&out, '?');
-                    forms_sb_putn(&out, r.query, r.query_n);
-                } else if (b.has_query) {
-                    forms_sb_putc(&out, '?');
-                    forms_sb_putn(&out, b.query, b.query_n);
-                }
-            } else {
-                if (r.path[0] == '/') {
-                    remove_dots(r.path, r.path_n, &out);
-                } else {
-                    /* merge (5.2.3): the base path up to its last '/', then the reference */
-                    struct sb merged = {0};
-                    size_t keep = b.path_n;
+                path = b.path;
+                path_n = b.path_n;
+                dots = false;
+                if (!r.has_query)
+                    query = &b;
+            } else if (r.path[0] != '/') {
+                /* merge (5.2.3): the base path up to its last '/', then the reference */
+                size_t keep = b.path_n;
 
-                    if (b.has_auth && b.path_n == 0) {
-                        forms_sb_putc(&merged, '/');
-                    } else {
-                        while (keep > 0 && b.path[keep - 1] != '/')
-                            keep--;
-                        forms_sb_putn(&merged, b.path, keep);
-                    }
-                    forms_sb_putn(&merged, r.path, r.path_n);
-                    if (merged.oom)
-                        out.oom = true;
-                    else
-                        remove_dots(merged.buf, merged.len, &out);
-                    forms_sb_free(&merged);
+                if (b.has_auth && b.path_n == 0) {
+                    forms_sb_putc(&merged, '/');
+                } else {
+                    while (keep > 0 && b.path[keep - 1] != '/')
+                        keep--;
+                    forms_sb_putn(&merged, b.path, keep);
                 }
-                if (r.has_query) {
-                    forms_sb_putc(&out, '?');
-                    forms_sb_putn(&out, r.query, r.query_n);
-                }
+                forms_sb_putn(&merged, r.path, r.path_n);
+                if (merged.oom)
+                    out.oom = true;
+                path = merged.buf;
+                path_n = merged.len;
             }
         }
+    }
+
+    /* 5.3: recomposition */
+    forms_sb_putn(&out, scheme->scheme, scheme->scheme_n);
+    forms_sb_putc(&out, ':');
+    if (auth->has_auth) {
+        forms_sb_puts(&out, "//");
+        forms_sb_putn(&out, auth->auth, auth->auth_n);
+    }
+    if (!out.oom) {
+        if (dots)
+            remove_dots(path, path_n, &out);
+        else
+            forms_sb_putn(&out, path, path_n);
+    }
+    if (query->has_query) {
+        forms_sb_putc(&out, '?');
+        forms_sb_putn(&out, query->query, query->query_n);
     }
     if (r.has_frag) {
         forms_sb_putc(&out, '#');
         forms_sb_putn(&out, r.frag, r.frag_n);
     }
+    forms_sb_free(&merged);
     return forms_sb_take(&out);
 }
 
@@ -297,4 +286,20 @@ forms_pointer_get(json_t *root, const char *ptr)
         p = tok + n;
     }
     return cur;
+}
+
+char *
+forms_pointer_append(struct arena *a, const char *ptr, const char *kw, const char *name,
+                     size_t name_len)
+{
+    struct sb b = {0};
+
+    forms_sb_puts(&b, ptr);
+    forms_sb_putc(&b, '/');
+    forms_sb_puts(&b, kw);
+    if (name != NULL) {
+        forms_sb_putc(&b, '/');
+        forms_sb_put_token(&b, name, name_len);
+    }
+    return forms_sb_arena_take(&b, a);
 }

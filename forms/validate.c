@@ -34,8 +34,12 @@ struct vctx {
     bool oom;
     bool too_deep;
     unsigned depth;
+    /* >0 while evaluating a subschema whose errors its caller drops (not, if, contains,
+     * propertyNames): the walk is the same, but no error is built only to be thrown away */
+    unsigned quiet;
     struct forms_result *res;
     size_t cap;
+    struct sb text; /* reused for each location and message, so that each is one malloc */
     struct rxscratch rx;
 };
 
@@ -168,18 +172,6 @@ rx_fini(struct rxscratch *x)
 
 /* ---- errors (forms_validate only) ---- */
 
-static void
-free_error(struct forms_error *e)
-{
-    size_t l;
-
-    free(e->instance_location);
-    free(e->keyword_location);
-    free(e->absolute_keyword_location);
-    for (l = 0; l < FORMS_LANG_COUNT; l++)
-        free(e->message[l]);
-}
-
 static size_t
 mark(const struct vctx *c)
 {
@@ -192,19 +184,20 @@ truncate_errors(struct vctx *c, size_t to)
     if (!c->collect)
         return;
     while (c->res->count > to)
-        free_error(&c->res->errors[--c->res->count]);
+        forms_error_free(&c->res->errors[--c->res->count]);
 }
 
-static void
-put_instance(struct sb *b, const struct frame *f)
+void
+forms_put_instance(struct sb *b, const struct frame *f)
 {
     if (f->up != NULL)
-        put_instance(b, f->up);
+        forms_put_instance(b, f->up);
     if (f->seg == SEG_KEY) {
         forms_sb_putc(b, '/');
         forms_sb_put_token(b, f->key, f->keylen);
     } else if (f->seg == SEG_INDEX) {
-        forms_sb_printf(b, "/%zu", f->index);
+        forms_sb_putc(b, '/');
+        forms_sb_put_size(b, f->index);
     }
 }
 
@@ -224,33 +217,33 @@ report_at(struct vctx *c, size_t pos, const struct frame *f, const char *kw, str
 {
     struct forms_error e = {0};
     struct forms_result *res = c->res;
-    struct sb b = {0};
+    struct sb *b = &c->text;
     const char *uri = f->node->uri;
 
-    if (!c->collect || c->oom)
+    if (!c->collect || c->quiet > 0 || c->oom)
         return;
     if (a->f == NULL)
         a->f = f;
     e.keyword = kw != NULL ? kw : a->kind == MSG_DEPTH ? "depth" : f->node->false_kw;
 
-    put_instance(&b, f);
-    e.instance_location = forms_sb_take(&b);
-    put_keyword_path(&b, f);
+    forms_put_instance(b, f);
+    e.instance_location = forms_sb_cut(b);
+    put_keyword_path(b, f);
     if (kw != NULL) {
-        forms_sb_putc(&b, '/');
-        forms_sb_puts(&b, kw);
+        forms_sb_putc(b, '/');
+        forms_sb_puts(b, kw);
     }
-    e.keyword_location = forms_sb_take(&b);
-    forms_sb_puts(&b, uri);
+    e.keyword_location = forms_sb_cut(b);
+    forms_sb_puts(b, uri);
     if (kw != NULL) {
         if (strchr(uri, '#') == NULL)
-            forms_sb_putc(&b, '#');
-        forms_sb_putc(&b, '/');
-        forms_sb_puts(&b, kw);
+            forms_sb_putc(b, '#');
+        forms_sb_putc(b, '/');
+        forms_sb_puts(b, kw);
     }
-    e.absolute_keyword_location = forms_sb_take(&b);
+    e.absolute_keyword_location = forms_sb_cut(b);
     if (e.instance_location == NULL || e.keyword_location == NULL ||
-        e.absolute_keyword_location == NULL || forms_message(a, e.message) != 0)
+        e.absolute_keyword_location == NULL || forms_message(a, b, e.message) != 0)
         goto nomem;
     if (res->count == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 8;
@@ -268,14 +261,14 @@ report_at(struct vctx *c, size_t pos, const struct frame *f, const char *kw, str
     res->count++;
     return;
 nomem:
-    free_error(&e);
+    forms_error_free(&e);
     c->oom = true;
 }
 
 static void
 report(struct vctx *c, const struct frame *f, const char *kw, struct msg_args *a)
 {
-    report_at(c, c->collect ? c->res->count : 0, f, kw, a);
+    report_at(c, mark(c), f, kw, a);
 }
 
 static void
@@ -350,11 +343,13 @@ inst_equal(const struct frame *f, const json_t *v)
 
 /* ---- keywords ---- */
 
+/* A keyword failed: forms_valid stops at the first failure, forms_validate goes on to collect
+ * every error. Each function that uses it returns ok after its label out. */
 #define FAIL()                                                                                     \
     do {                                                                                           \
         ok = false;                                                                                \
         if (!c->collect)                                                                           \
-            return false;                                                                          \
+            goto out;                                                                              \
     } while (0)
 
 static bool
@@ -382,6 +377,7 @@ eval_value(struct vctx *c, const struct frame *f)
                 report_simple(c, f, "enum", MSG_ENUM, n, s->enum_vals);
         }
     }
+out:
     return ok;
 }
 
@@ -421,6 +417,7 @@ eval_string(struct vctx *c, const struct frame *f)
             report(c, f, "format", &a);
         }
     }
+out:
     return ok;
 }
 
@@ -450,7 +447,45 @@ eval_number(struct vctx *c, const struct frame *f)
         FAIL();
         report_simple(c, f, "multipleOf", MSG_MULTIPLE_OF, 0, s->multiple_of.json);
     }
+out:
     return ok;
+}
+
+/* Evaluates the instance of frame cf (made once for several subschemas) against sub. */
+static inline bool
+eval_sub(struct vctx *c, struct frame *cf, const struct sub *sub, struct track *t)
+{
+    cf->node = sub->node;
+    cf->kw = sub->kw;
+    return eval(c, cf, t);
+}
+
+/* Evaluates member key (value v) of f's object against sub. */
+static inline bool
+eval_member(struct vctx *c, const struct frame *f, const struct sub *sub, const char *key,
+            size_t keylen, const json_t *v)
+{
+    struct frame cf = {.up = f, .j = v, .seg = SEG_KEY, .key = key, .keylen = keylen};
+
+    return eval_sub(c, &cf, sub, NULL);
+}
+
+/* Evaluates item i of f's array against sub. */
+static inline bool
+eval_item(struct vctx *c, const struct frame *f, const struct sub *sub, size_t i)
+{
+    struct frame cf = {.up = f, .j = json_array_get(f->j, i), .seg = SEG_INDEX, .index = i};
+
+    return eval_sub(c, &cf, sub, NULL);
+}
+
+/* Evaluates f's own instance against sub (an in-place applicator), marking members in t. */
+static inline bool
+eval_here(struct vctx *c, const struct frame *f, const struct sub *sub, struct track *t)
+{
+    struct frame cf = {.up = f, .j = f->j, .s = f->s, .slen = f->slen};
+
+    return eval_sub(c, &cf, sub, t);
 }
 
 /* properties, patternProperties, additionalProperties and propertyNames: one pass over the
@@ -479,9 +514,7 @@ eval_members(struct vctx *c, const struct frame *f, struct track *tt)
 
             if (p != NULL) {
                 matched = true;
-                cf.node = p->s.node;
-                cf.kw = p->s.kw;
-                if (!eval(c, &cf, NULL))
+                if (!eval_sub(c, &cf, &p->s, NULL))
                     FAIL();
             }
         }
@@ -489,33 +522,30 @@ eval_members(struct vctx *c, const struct frame *f, struct track *tt)
             if (!rx_match(c, s->pats[k].rx, cf.key, cf.keylen))
                 continue;
             matched = true;
-            cf.node = s->pats[k].s.node;
-            cf.kw = s->pats[k].s.kw;
-            if (!eval(c, &cf, NULL))
+            if (!eval_sub(c, &cf, &s->pats[k].s, NULL))
                 FAIL();
         }
         if (!matched && s->additional.node != NULL) {
             matched = true;
-            cf.node = s->additional.node;
-            cf.kw = s->additional.kw;
-            if (!eval(c, &cf, NULL))
+            if (!eval_sub(c, &cf, &s->additional, NULL))
                 FAIL();
         }
         if (s->names.node != NULL) {
             /* the name itself is the instance; no json_t is made for it */
-            struct frame nf = {
-                .up = f, .node = s->names.node, .kw = s->names.kw, .s = cf.key, .slen = cf.keylen};
-            size_t m = mark(c);
+            struct frame nf = {.up = f, .s = cf.key, .slen = cf.keylen};
+            bool named;
 
-            if (!eval(c, &nf, NULL)) {
+            /* the subschema's own errors describe a string that is not a field */
+            c->quiet++;
+            named = eval_sub(c, &nf, &s->names, NULL);
+            c->quiet--;
+            if (!named) {
                 struct msg_args a = {.kind = MSG_PROPERTY_NAME,
                                      .name = cf.key,
                                      .name_len = cf.keylen,
                                      .hint = s->names.node};
 
                 FAIL();
-                /* the subschema's own errors describe a string that is not a field */
-                truncate_errors(c, m);
                 report(c, f, "propertyNames", &a);
             }
         }
@@ -524,6 +554,7 @@ eval_members(struct vctx *c, const struct frame *f, struct track *tt)
         if (c->oom)
             return false;
     }
+out:
     return ok;
 }
 
@@ -538,17 +569,12 @@ eval_declared(struct vctx *c, const struct frame *f)
 
     for (i = 0; i < s->n_props; i++) {
         const struct prop *p = &s->props[i];
-        struct frame cf = {.up = f,
-                           .node = p->s.node,
-                           .kw = p->s.kw,
-                           .j = json_object_getn(f->j, p->name, p->len),
-                           .seg = SEG_KEY,
-                           .key = p->name,
-                           .keylen = p->len};
+        const json_t *v = json_object_getn(f->j, p->name, p->len);
 
-        if (cf.j != NULL && !eval(c, &cf, NULL))
+        if (v != NULL && !eval_member(c, f, &p->s, p->name, p->len, v))
             FAIL();
     }
+out:
     return ok;
 }
 
@@ -606,13 +632,13 @@ eval_object(struct vctx *c, const struct frame *f, struct track *tt)
     }
     for (i = 0; i < s->n_dep_sch; i++) {
         const struct dep_schema *d = &s->dep_sch[i];
-        struct frame cf = {.up = f, .node = d->s.node, .kw = d->s.kw, .j = f->j};
 
         if (json_object_getn(obj, d->key.name, d->key.len) == NULL)
             continue;
-        if (!eval(c, &cf, tt))
+        if (!eval_here(c, f, &d->s, tt))
             FAIL();
     }
+out:
     return ok;
 }
 
@@ -622,8 +648,9 @@ struct slot {
 };
 
 /* True when two items are equal; *a < *b are their indices. Quadratic for short arrays, a hash
- * set for long ones, so that a hostile 100,000-item array costs n, not n^2. */
-static bool
+ * set for long ones, so that a hostile 100,000-item array costs n, not n^2. Not inlined: its
+ * 4 KiB of slots would otherwise sit in the frame of eval, which recursion multiplies. */
+FORMS_NOINLINE static bool
 find_duplicate(struct vctx *c, const json_t *arr, size_t *a, size_t *b)
 {
     struct slot stack[UNIQUE_STACK_SLOTS], *t = stack;
@@ -690,30 +717,15 @@ eval_array(struct vctx *c, const struct frame *f, struct track *tt)
         report_simple(c, f, "maxItems", MSG_MAX_ITEMS, s->max_items, NULL);
     }
     for (i = 0; i < n && i < s->n_prefix; i++) {
-        struct frame cf = {.up = f,
-                           .node = s->prefix[i].node,
-                           .kw = s->prefix[i].kw,
-                           .j = json_array_get(arr, i),
-                           .seg = SEG_INDEX,
-                           .index = i};
-
-        if (!eval(c, &cf, NULL))
+        if (!eval_item(c, f, &s->prefix[i], i))
             FAIL();
         if (tt != NULL)
             track_set(tt, i);
     }
     if (s->items.node != NULL) {
-        for (i = s->n_prefix; i < n; i++) {
-            struct frame cf = {.up = f,
-                               .node = s->items.node,
-                               .kw = s->items.kw,
-                               .j = json_array_get(arr, i),
-                               .seg = SEG_INDEX,
-                               .index = i};
-
-            if (!eval(c, &cf, NULL))
+        for (i = s->n_prefix; i < n; i++)
+            if (!eval_item(c, f, &s->items, i))
                 FAIL();
-        }
         if (tt != NULL)
             tt->all = true;
     }
@@ -723,22 +735,18 @@ eval_array(struct vctx *c, const struct frame *f, struct track *tt)
         size_t count = 0;
 
         for (i = 0; i < n; i++) {
-            struct frame cf = {.up = f,
-                               .node = s->contains.node,
-                               .kw = s->contains.kw,
-                               .j = json_array_get(arr, i),
-                               .seg = SEG_INDEX,
-                               .index = i};
-            size_t m = mark(c);
+            bool match;
 
-            if (eval(c, &cf, NULL)) {
+            /* an item that does not match is no error in itself */
+            c->quiet++;
+            match = eval_item(c, f, &s->contains, i);
+            c->quiet--;
+            if (match) {
                 count++;
                 if (tt != NULL)
                     track_set(tt, i);
                 if (!visit_all && count >= s->min_contains)
                     break;
-            } else {
-                truncate_errors(c, m);
             }
             if (c->oom)
                 return false;
@@ -770,6 +778,7 @@ eval_array(struct vctx *c, const struct frame *f, struct track *tt)
         if (c->oom)
             return false;
     }
+out:
     return ok;
 }
 
@@ -779,20 +788,17 @@ static bool
 eval_branch(struct vctx *c, const struct frame *f, const struct sub *b, struct track *tt,
             bool *passed)
 {
-    struct frame cf = {
-        .up = f, .node = b->node, .kw = b->kw, .j = f->j, .s = f->s, .slen = f->slen};
-
     if (tt != NULL && b->node->annot) {
         struct track tmp;
 
         if (!track_init(c, &tmp, tt->n))
             return false;
-        *passed = eval(c, &cf, &tmp);
+        *passed = eval_here(c, f, b, &tmp);
         if (*passed)
             track_merge(tt, &tmp);
         track_fini(&tmp);
     } else {
-        *passed = eval(c, &cf, NULL);
+        *passed = eval_here(c, f, b, NULL);
     }
     return !c->oom;
 }
@@ -802,21 +808,14 @@ eval_inplace(struct vctx *c, const struct frame *f, struct track *tt)
 {
     const struct forms_schema *s = f->node;
     struct frame cf = {.up = f, .j = f->j, .s = f->s, .slen = f->slen};
-    bool ok = true, passed;
+    bool ok = true, passed, done;
     size_t i, m, npass;
 
-    if (s->ref.node != NULL) {
-        cf.node = s->ref.node;
-        cf.kw = s->ref.kw;
-        if (!eval(c, &cf, tt))
+    if (s->ref.node != NULL && !eval_sub(c, &cf, &s->ref, tt))
+        FAIL();
+    for (i = 0; i < s->n_all; i++)
+        if (!eval_sub(c, &cf, &s->all_of[i], tt))
             FAIL();
-    }
-    for (i = 0; i < s->n_all; i++) {
-        cf.node = s->all_of[i].node;
-        cf.kw = s->all_of[i].kw;
-        if (!eval(c, &cf, tt))
-            FAIL();
-    }
     if (s->n_any > 0) {
         m = mark(c);
         npass = 0;
@@ -861,11 +860,9 @@ eval_inplace(struct vctx *c, const struct frame *f, struct track *tt)
         }
     }
     if (s->not_.node != NULL) {
-        m = mark(c);
-        cf.node = s->not_.node;
-        cf.kw = s->not_.kw;
-        passed = eval(c, &cf, NULL);
-        truncate_errors(c, m);
+        c->quiet++;
+        passed = eval_sub(c, &cf, &s->not_, NULL);
+        c->quiet--;
         if (c->oom)
             return false;
         if (passed) {
@@ -879,21 +876,21 @@ eval_inplace(struct vctx *c, const struct frame *f, struct track *tt)
         const struct sub *next;
 
         m = mark(c);
-        if (!eval_branch(c, f, &s->if_, tt, &passed))
+        /* the condition's errors only decide between then and else */
+        c->quiet++;
+        done = eval_branch(c, f, &s->if_, tt, &passed);
+        c->quiet--;
+        if (!done)
             return false;
-        truncate_errors(c, m);
         next = passed ? &s->then_ : &s->else_;
-        if (next->node != NULL) {
-            cf.node = next->node;
-            cf.kw = next->kw;
-            if (!eval(c, &cf, tt)) {
-                struct msg_args a = {.kind = MSG_CONDITION, .hint = next->node};
+        if (next->node != NULL && !eval_sub(c, &cf, next, tt)) {
+            struct msg_args a = {.kind = MSG_CONDITION, .hint = next->node};
 
-                FAIL();
-                report_at(c, m, f, passed ? "then" : "else", &a);
-            }
+            FAIL();
+            report_at(c, m, f, passed ? "then" : "else", &a);
         }
     }
+out:
     return ok;
 }
 
@@ -912,41 +909,19 @@ eval_unevaluated(struct vctx *c, const struct frame *f, struct track *tt)
         void *it;
 
         for (it = json_object_iter(obj), i = 0; it != NULL;
-             it = json_object_iter_next(obj, it), i++) {
-            struct frame cf = {.up = f,
-                               .node = s->uneval_props.node,
-                               .kw = s->uneval_props.kw,
-                               .j = json_object_iter_value(it),
-                               .seg = SEG_KEY,
-                               .key = json_object_iter_key(it),
-                               .keylen = json_object_iter_key_len(it)};
-
-            if (!track_get(tt, i) && !eval(c, &cf, NULL))
+             it = json_object_iter_next(obj, it), i++)
+            if (!track_get(tt, i) &&
+                !eval_member(c, f, &s->uneval_props, json_object_iter_key(it),
+                             json_object_iter_key_len(it), json_object_iter_value(it)))
                 FAIL();
-        }
     } else {
-        for (i = 0; i < tt->n; i++) {
-            struct frame cf = {.up = f,
-                               .node = s->uneval_items.node,
-                               .kw = s->uneval_items.kw,
-                               .j = json_array_get(f->j, i),
-                               .seg = SEG_INDEX,
-                               .index = i};
-
-            if (!track_get(tt, i) && !eval(c, &cf, NULL))
+        for (i = 0; i < tt->n; i++)
+            if (!track_get(tt, i) && !eval_item(c, f, &s->uneval_items, i))
                 FAIL();
-        }
     }
+out:
     return ok;
 }
-
-#undef FAIL
-#define FAIL()                                                                                     \
-    do {                                                                                           \
-        ok = false;                                                                                \
-        if (!c->collect)                                                                           \
-            goto out;                                                                              \
-    } while (0)
 
 static bool
 eval(struct vctx *c, const struct frame *f, struct track *t)
@@ -1053,8 +1028,10 @@ vctx_init(struct vctx *c, bool collect, struct forms_result *res)
     c->oom = false;
     c->too_deep = false;
     c->depth = 0;
+    c->quiet = 0;
     c->res = res;
     c->cap = 0;
+    c->text = (struct sb){0};
     c->rx.gctx = NULL;
     c->rx.md = NULL;
     c->rx.used = 0;
@@ -1097,6 +1074,7 @@ forms_validate(const struct forms_schema *s, const json_t *instance, struct form
         truncate_errors(&c, 0);
         report(&c, &f, NULL, &a);
     }
+    forms_sb_free(&c.text);
     if (c.oom) {
         forms_result_clear(res);
         return forms_fail(err, FORMS_ENOMEM, "out of memory while validating");

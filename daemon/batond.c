@@ -1,15 +1,156 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* batond's entry point. The daemon is not built yet: it says so and exits non-zero, so that no
- * script mistakes it for a running peer. */
+/* batond's entry point: reads its configuration, starts the peer endpoint, the admin socket and
+ * the delivery worker, and stops them cleanly on SIGTERM or SIGINT. */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-#include "daemon.h"
+#include "core.h"
+
+/* Exit statuses: as the baton command (0 done, 2 unusable), and 1 when the daemon could not
+ * start or --check found a problem. */
+#define EXIT_NOT_STARTED 1
+#define EXIT_USAGE 2
+
+static void
+usage(FILE *out)
+{
+    fputs("Usage: batond --config FILE [--check]\n"
+          "       batond --version | --help\n"
+          "\n"
+          "Runs this organisation's baton daemon: the HTTPS peer endpoint (mutual TLS, the\n"
+          "network directory's keys), the admin API on a Unix socket (baton send, inbox,\n"
+          "outbox, ...), the SQLite store and the delivery worker. FILE is described in\n"
+          "daemon/batond.conf.example. One line per event goes to standard error.\n"
+          "\n"
+          "  --config FILE  the configuration file.\n"
+          "  --check        load the configuration, keystore, directory, covenant and store,\n"
+          "                 say what was found, and exit: 0 when the daemon can run and send.\n"
+          "  --version      print the version.\n"
+          "  -h, --help     show this help.\n"
+          "\n"
+          "Signals: SIGTERM and SIGINT stop it cleanly (no new requests, the delivery in\n"
+          "progress finished, the store closed).\n"
+          "Exit status: 0 stopped cleanly (or --check passed); 1 could not start (the reason\n"
+          "on standard error); 2 bad usage.\n",
+          out);
+}
+
+/* One log line to standard error in a single write, so that lines from threads never mix. */
+static void
+log_line(void *ctx, const char *line)
+{
+    size_t n = strlen(line);
+    char buf[1200];
+
+    (void)ctx;
+    if (n > sizeof buf - 2)
+        n = sizeof buf - 2;
+    memcpy(buf, line, n);
+    buf[n++] = '\n';
+    while (write(STDERR_FILENO, buf, n) < 0 && errno == EINTR)
+        ;
+}
+
+static int
+check(struct daemon *d)
+{
+    char why[600], t[KEYS_TIME_LEN + 1];
+    time_t now = time(NULL);
+    int ok = 1;
+
+    printf("organisation: %s (OIN %s, %s)\n", d->me->name, d->me->oin, d->me->role);
+    printf("endpoint:     %s\n", d->me->endpoint);
+    if (core_directory_usable(d, now, why, sizeof why)) {
+        printf("directory:    valid until %s, %zu organisations\n", core_time(d->dir_expires, t),
+               d->n_pins);
+    } else {
+        printf("directory:    NOT USABLE: %s\n", why);
+        ok = 0;
+    }
+    if (core_covenant_usable(d, now, why, sizeof why)) {
+        printf("covenant:     %s, acceptance deadline %ld days\n", d->covenant_id,
+               d->deadline_s / 86400);
+    } else {
+        printf("covenant:     NOT USABLE: %s\n", why);
+        ok = 0;
+    }
+    printf("store:        %s (schema version %d)\n", d->cfg->database, STORE_SCHEMA_VERSION);
+    printf("peer:         %s port %u; admin socket %s\n", d->cfg->listen_host, d->cfg->listen_port,
+           d->cfg->admin_socket);
+    printf(ok ? "batond can run and send.\n" : "batond would run, but cannot send.\n");
+    return ok ? EXIT_SUCCESS : EXIT_NOT_STARTED;
+}
 
 int
-main(void)
+main(int argc, char **argv)
 {
-    fprintf(stderr,
-            "batond %s: the daemon is not ready yet; use 'baton validate' to check forms.\n",
-            daemon_version());
-    return 69; /* EX_UNAVAILABLE */
+    struct daemon_options o = {NULL, log_line, NULL};
+    struct daemon_err err = {0};
+    struct keys_err kerr = {0};
+    struct daemon *d = NULL;
+    sigset_t stop;
+    int i, sig = 0, only_check = 0, rc;
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return EXIT_SUCCESS;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            printf("batond %s\n", daemon_version());
+            return EXIT_SUCCESS;
+        } else if (strcmp(argv[i], "--check") == 0) {
+            only_check = 1;
+        } else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            o.config_path = argv[++i];
+        } else if (strncmp(argv[i], "--config=", 9) == 0) {
+            o.config_path = argv[i] + 9;
+        } else {
+            fprintf(stderr, "batond: unknown argument \"%s\"; see batond --help\n", argv[i]);
+            return EXIT_USAGE;
+        }
+    }
+    if (o.config_path == NULL) {
+        fputs("batond: which configuration? Give --config FILE (see "
+              "daemon/batond.conf.example)\n",
+              stderr);
+        return EXIT_USAGE;
+    }
+    if (keys_init(&kerr) != KEYS_OK) {
+        fprintf(stderr, "batond: %s\n", kerr.text);
+        return EXIT_NOT_STARTED;
+    }
+
+    /* The signals are taken by sigwait below: blocked here, before any thread starts, so that
+     * every thread inherits the mask and none is interrupted by them. A peer that closes its
+     * connection must not kill the daemon with SIGPIPE. */
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (daemon_load(&o, &d, &err) != DAEMON_OK) {
+        fprintf(stderr, "batond: %s\n", err.text);
+        return EXIT_NOT_STARTED;
+    }
+    if (only_check) {
+        rc = check(d);
+        daemon_free(d);
+        return rc;
+    }
+    if (daemon_start(d, &err) != DAEMON_OK) {
+        fprintf(stderr, "batond: %s\n", err.text);
+        daemon_free(d);
+        return EXIT_NOT_STARTED;
+    }
+    while (sigwait(&stop, &sig) != 0)
+        ;
+    core_log(d, CONFIG_LOG_INFO, "stopping", NULL, NULL, "signal %d (%s) received", sig,
+             sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    daemon_free(d);
+    return EXIT_SUCCESS;
 }

@@ -402,6 +402,17 @@ const char *keys_keystore_tls_pin(const struct keys_keystore *ks);
 enum keys_status keys_keystore_tls_key_pem(const struct keys_keystore *ks, char **pem, size_t *len,
                                            struct keys_err *err);
 
+/*
+ * A 32-byte key for one local purpose (1 to 8 characters, e.g. "store": batond's store key),
+ * derived with crypto_kdf_derive_from_key (BLAKE2b) from the keystore's FIRST encryption key,
+ * the one it was made with: rotation adds keys and keeps the old ones (packets sealed to them
+ * must still open), so the derived key stays the same for the keystore's life. Another keystore
+ * (not a rotation of this one) derives another key. out should be guarded memory; the caller wipes
+ * it. KEYS_EINVAL for a bad purpose or a keystore without encryption key; out untouched on error.
+ */
+enum keys_status keys_keystore_derive_key(const struct keys_keystore *ks, const char *purpose,
+                                          unsigned char out[KEYS_KEY_BYTES], struct keys_err *err);
+
 /* Wipes and frees a secret that keys handed out in sodium_malloc memory. NULL is allowed. */
 void keys_secret_free(void *secret);
 

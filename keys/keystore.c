@@ -281,6 +281,28 @@ keys_keystore_enc_key(const struct keys_keystore *ks, const char *kid)
     return NULL;
 }
 
+enum keys_status
+keys_keystore_derive_key(const struct keys_keystore *ks, const char *purpose,
+                         unsigned char out[KEYS_KEY_BYTES], struct keys_err *err)
+{
+    char ctx[crypto_kdf_CONTEXTBYTES] = {0};
+    size_t n = purpose != NULL ? strlen(purpose) : 0;
+
+    if (ks == NULL || out == NULL || n == 0 || n > sizeof ctx)
+        return keys_fail(err, KEYS_EINVAL,
+                         "keys_keystore_derive_key: NULL argument or a purpose that is not 1 to "
+                         "%d characters",
+                         (int)sizeof ctx);
+    if (ks->n_enc == 0)
+        return keys_fail(err, KEYS_EINVAL, "the keystore has no encryption key to derive from");
+    /* The context is the purpose, zero-padded: "store" and "store\0\0\0" are one purpose. */
+    memcpy(ctx, purpose, n);
+    _Static_assert(KEYS_KEY_BYTES == crypto_kdf_KEYBYTES, "an X25519 secret is a KDF master key");
+    if (crypto_kdf_derive_from_key(out, KEYS_KEY_BYTES, 1, ctx, ks->enc[0].key->sk) != 0)
+        return keys_fail(err, KEYS_ECRYPTO, "libsodium could not derive a key");
+    return KEYS_OK;
+}
+
 const char *
 keys_keystore_tls_cert_pem(const struct keys_keystore *ks)
 {

@@ -18,6 +18,14 @@ const struct cli_command cli_commands[] = {
     {"open", "decrypt and check a packet, show its form", cmd_open, cmd_open_help},
     {"inspect", "show a packet's routing header, without a key", cmd_inspect, cmd_inspect_help},
     {"receipt", "verify a receipt against its packet", cmd_receipt, cmd_receipt_help},
+    {"send", "hand a form to batond for delivery", cmd_send, cmd_send_help},
+    {"outbox", "list what batond sent, and its state", cmd_outbox, cmd_outbox_help},
+    {"status", "show one sent form's state, receipt and events", cmd_status, cmd_status_help},
+    {"inbox", "list the forms batond received", cmd_inbox, cmd_inbox_help},
+    {"show", "show a received form with its labels", cmd_show, cmd_show_help},
+    {"accept", "take a received form over (signed notice back)", cmd_accept, cmd_accept_help},
+    {"reject", "refuse a received form, with a reason", cmd_reject, cmd_reject_help},
+    {"update", "send a status update on a received form back", cmd_update, cmd_update_help},
     {NULL, NULL, NULL, NULL},
 };
 

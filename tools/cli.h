@@ -47,6 +47,22 @@ int cmd_inspect(int argc, char **argv); /* tools/inspect.c */
 void cmd_inspect_help(FILE *out);
 int cmd_receipt(int argc, char **argv); /* tools/receipt.c */
 void cmd_receipt_help(FILE *out);
+int cmd_send(int argc, char **argv); /* tools/send.c: the daemon's commands, over its socket */
+void cmd_send_help(FILE *out);
+int cmd_outbox(int argc, char **argv); /* tools/outbox.c, with status */
+void cmd_outbox_help(FILE *out);
+int cmd_status(int argc, char **argv);
+void cmd_status_help(FILE *out);
+int cmd_inbox(int argc, char **argv); /* tools/inbox.c, with show, accept, reject, update */
+void cmd_inbox_help(FILE *out);
+int cmd_show(int argc, char **argv);
+void cmd_show_help(FILE *out);
+int cmd_accept(int argc, char **argv);
+void cmd_accept_help(FILE *out);
+int cmd_reject(int argc, char **argv);
+void cmd_reject_help(FILE *out);
+int cmd_update(int argc, char **argv);
+void cmd_update_help(FILE *out);
 
 /* An option a command accepts: "--name", with an optional one-letter alias ("-h"). */
 struct cli_option {
@@ -177,5 +193,19 @@ int cli_write_file(const char *command, const char *path, const char *text, size
 /* Tells why keys refused (or failed) for file: CLI_NO for a refusal, else CLI_UNUSABLE. */
 int cli_refused(const char *command, const char *file, const struct keys_err *err,
                 enum keys_status st);
+
+/* ---- showing a form with the catalogue's labels (tools/render.c) ---- */
+
+/* The catalogue's title of form_type in lang ("title", or "x-en"."title" in English), else
+ * form_type itself. */
+const char *cli_form_title(const struct forms_catalogue *cat, const char *form_type,
+                           enum forms_lang lang);
+
+/* Writes form to out for people: one "label: value" line per member, in the schema's order,
+ * nested members and items indented two spaces per level from depth, with the labels of the
+ * catalogue schema of form_type in lang (a member the schema does not know: its name). Control
+ * characters are escaped. */
+void cli_render_form(FILE *out, const struct forms_catalogue *cat, const char *form_type,
+                     const json_t *form, enum forms_lang lang, int depth);
 
 #endif

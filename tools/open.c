@@ -8,9 +8,6 @@
 
 #include "cli.h"
 
-/* A form nests about 8 levels; deeper $ref chains or nesting are not rendered further. */
-#define RENDER_MAX_DEPTH 32
-
 enum {
     OPT_KEYSTORE = 1,
     OPT_PASSFILE,
@@ -79,134 +76,6 @@ cmd_open_help(FILE *out)
           out);
 }
 
-/* ---- showing the form with the catalogue's labels ---- */
-
-struct render {
-    const struct forms_catalogue *cat;
-    enum forms_lang lang;
-};
-
-/* The schema a $ref names, or NULL. */
-static const json_t *
-deref(const struct render *r, const json_t *schema)
-{
-    const char *ref = json_string_value(json_object_get(schema, "$ref"));
-    const struct forms_schema *s = ref != NULL ? forms_catalogue_find(r->cat, ref) : NULL;
-
-    return s != NULL ? forms_schema_json(s) : NULL;
-}
-
-/* A keyword of schema or, when it has none, of what its $refs lead to. */
-static const json_t *
-keyword(const struct render *r, const json_t *schema, const char *name)
-{
-    const json_t *v;
-    int hops;
-
-    for (hops = 0; schema != NULL && hops < RENDER_MAX_DEPTH; hops++) {
-        v = json_object_get(schema, name);
-        if (v != NULL)
-            return v;
-        schema = deref(r, schema);
-    }
-    return NULL;
-}
-
-/* The label of a property in r->lang: "title", or "x-en"."title" in English. */
-static const char *
-label(const struct render *r, const json_t *schema, const char *fallback)
-{
-    const char *nl = json_string_value(keyword(r, schema, "title"));
-    const char *en = json_string_value(json_object_get(keyword(r, schema, "x-en"), "title"));
-
-    if (r->lang == FORMS_LANG_EN && en != NULL)
-        return en;
-    return nl != NULL ? nl : (en != NULL ? en : fallback);
-}
-
-static void
-indent(int depth)
-{
-    int i;
-
-    for (i = 0; i < depth; i++)
-        fputs("  ", stdout);
-}
-
-static void render_value(const struct render *r, const json_t *v, const json_t *schema, int depth);
-
-static void
-render_scalar(const struct render *r, const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_STRING:
-        cli_put_safe(stdout, json_string_value(v));
-        break;
-    case JSON_INTEGER:
-        printf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        break;
-    case JSON_REAL:
-        printf("%g", json_real_value(v));
-        break;
-    case JSON_TRUE:
-        fputs(r->lang == FORMS_LANG_EN ? "yes" : "ja", stdout);
-        break;
-    case JSON_FALSE:
-        fputs(r->lang == FORMS_LANG_EN ? "no" : "nee", stdout);
-        break;
-    default:
-        fputs("-", stdout);
-        break;
-    }
-}
-
-/* One member or item: "label: value" for a scalar, "label:" and the nested lines otherwise. */
-static void
-render_entry(const struct render *r, const char *lbl, const json_t *v, const json_t *schema,
-             int depth)
-{
-    indent(depth);
-    cli_put_safe(stdout, lbl);
-    fputc(':', stdout);
-    if (json_is_object(v) || json_is_array(v)) {
-        fputc('\n', stdout);
-        render_value(r, v, schema, depth + 1);
-    } else {
-        fputc(' ', stdout);
-        render_scalar(r, v);
-        fputc('\n', stdout);
-    }
-}
-
-static void
-render_value(const struct render *r, const json_t *v, const json_t *schema, int depth)
-{
-    const json_t *props = keyword(r, schema, "properties"), *items = keyword(r, schema, "items");
-    const json_t *member;
-    const char *name;
-    char num[32];
-    size_t i;
-
-    if (depth > RENDER_MAX_DEPTH)
-        return;
-    if (json_is_object(v)) {
-        /* In the schema's order, which groups what belongs together; then anything else. */
-        json_object_foreach ((json_t *)props, name, member) {
-            if (json_object_get(v, name) != NULL && strcmp(name, "$schema") != 0)
-                render_entry(r, label(r, member, name), json_object_get(v, name), member, depth);
-        }
-        json_object_foreach ((json_t *)v, name, member) {
-            if (json_object_get(props, name) == NULL && strcmp(name, "$schema") != 0)
-                render_entry(r, name, member, NULL, depth);
-        }
-    } else if (json_is_array(v)) {
-        json_array_foreach (v, i, member) {
-            snprintf(num, sizeof num, "%zu", i + 1);
-            render_entry(r, num, member, json_is_object(items) ? items : NULL, depth);
-        }
-    }
-}
-
 /* ---- the claims ---- */
 
 struct labels {
@@ -243,8 +112,6 @@ static void
 show(const struct cli_network *net, const struct keys_packet *p, enum forms_lang lang)
 {
     const struct labels *l = &labels[lang];
-    const struct forms_schema *s = forms_catalogue_find(net->cat, p->form_type);
-    struct render r = {net->cat, lang};
     char when[KEYS_TIME_LEN + 1], digest[64], covenant[160];
 
     keys_time_format(p->issued_at, when);
@@ -253,7 +120,7 @@ show(const struct cli_network *net, const struct keys_packet *p, enum forms_lang
     party_line(net, l->to, p->to);
     claim_line(l->issued, when);
     printf("%-24s ", l->form);
-    cli_put_safe(stdout, label(&r, s != NULL ? forms_schema_json(s) : NULL, p->form_type));
+    cli_put_safe(stdout, cli_form_title(net->cat, p->form_type, lang));
     fputs(" (", stdout);
     cli_put_safe(stdout, p->form_type);
     fputs(")\n", stdout);
@@ -271,7 +138,7 @@ show(const struct cli_network *net, const struct keys_packet *p, enum forms_lang
         printf("%-24s %s\n", "", l->covenant_unchecked);
     claim_line(l->signer, p->signer_kid);
     fputc('\n', stdout);
-    render_value(&r, p->form, s != NULL ? forms_schema_json(s) : NULL, 1);
+    cli_render_form(stdout, net->cat, p->form_type, p->form, lang, 1);
 }
 
 int

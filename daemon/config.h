@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/*
+ * batond's configuration file (internal to the daemon library): `key = value` lines read once at
+ * start, every value checked, so that a mistake stops the daemon with the line and the reason
+ * instead of surfacing hours later. daemon/batond.conf.example documents every key.
+ *
+ * Format: one `key = value` per line; blank lines; `#` starts a comment at the start of a line or
+ * after white space outside quotes; values are trimmed and may be enclosed in double quotes
+ * (inside quotes everything up to the closing quote is the value, `#` included; there are no
+ * escapes). Lines may end in LF or CRLF. Relative paths are taken relative to the folder of the
+ * configuration file, so that a folder with a configuration and its files can be moved whole.
+ */
+#ifndef BATON_DAEMON_CONFIG_H
+#define BATON_DAEMON_CONFIG_H
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "daemon.h"
+
+/* Longest path a configuration may name, terminating NUL included (Linux's PATH_MAX). */
+#define CONFIG_PATH_MAX 4096
+/* Longest IP address literal in text form (INET6_ADDRSTRLEN), NUL included. */
+#define CONFIG_HOST_MAX 46
+
+enum config_log_level {
+    CONFIG_LOG_ERROR = 0,
+    CONFIG_LOG_WARNING,
+    CONFIG_LOG_INFO,
+    CONFIG_LOG_DEBUG,
+};
+
+/* A loaded configuration. Plain data (no pointers: copy it, free nothing). Paths are absolute
+ * (relative ones were resolved against the configuration file's folder); an optional path that
+ * was not set is the empty string. */
+struct daemon_config {
+    char keystore[CONFIG_PATH_MAX];        /* required: the organisation's keystore */
+    char passphrase_file[CONFIG_PATH_MAX]; /* optional: the keystore's passphrase; "" = none */
+    char directory[CONFIG_PATH_MAX];       /* required: the signed network directory */
+    char coordinator[CONFIG_PATH_MAX];     /* required: the coordinator's public key(s), JWK(S) */
+    char covenant[CONFIG_PATH_MAX];        /* required: the signed covenant */
+    char database[CONFIG_PATH_MAX];        /* required: the SQLite store */
+
+    /* required: the peer endpoint's address, "127.0.0.1:8443" or "[::1]:8443" (port 0: any) */
+    char listen[CONFIG_HOST_MAX + 8]; /* as written (checked): "ADDRESS:PORT" or "[ADDRESS]:PORT" */
+    char listen_host[CONFIG_HOST_MAX]; /* the address literal, without brackets */
+    unsigned listen_port;
+    struct sockaddr_storage listen_addr; /* the same as a socket address, ready for bind() */
+    socklen_t listen_addr_len;
+
+    char admin_socket[CONFIG_PATH_MAX]; /* required: the admin API's Unix socket */
+    unsigned admin_socket_mode;         /* default 0660; never any bit for others */
+    char admin_group[33];               /* optional: group of the socket; "" = the daemon's */
+    long admin_gid;                     /* admin_group's id, -1 when not set */
+
+    size_t max_body;                 /* bytes, default 1048576 (1 MiB) */
+    unsigned connection_timeout;     /* seconds, default 30 */
+    unsigned max_connections;        /* default 256 */
+    unsigned send_timeout;           /* seconds for one delivery attempt, default 60 */
+    unsigned retry_initial;          /* seconds, default 2 */
+    unsigned retry_max;              /* seconds, default 600 */
+    unsigned retry_window;           /* seconds, default 604800 (7 days) */
+    unsigned clock_skew;             /* seconds, default 300 */
+    enum config_log_level log_level; /* default CONFIG_LOG_INFO */
+};
+
+/* Fills c with the defaults: every optional key at its default, every required one empty. */
+void config_defaults(struct daemon_config *c);
+
+/*
+ * Reads the configuration file at path into *out. Refuses (DAEMON_ECONFIG) a file that others or
+ * the group may write (it names the keystore and the keys to trust), that is not a regular file,
+ * or that is owned by someone other than the caller or root; a line that is not `key = value`; an
+ * unknown key (with a "did you mean" for a near miss), a key given twice, a value that is not of
+ * the key's kind or out of its range, and a missing required key. DAEMON_EIO when the file cannot
+ * be read, DAEMON_ENOMEM. err->text is "PATH:LINE: reason" (or "PATH: reason" for the file as a
+ * whole), with path as given. On error *out is untouched.
+ */
+enum daemon_status config_load(const char *path, struct daemon_config *out, struct daemon_err *err);
+
+/* The name of a log level as the configuration writes it ("info"). Never NULL. */
+const char *config_log_level_name(enum config_log_level level);
+
+#endif

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/*
+ * The running daemon (internal to the daemon library): what the flows share (configuration,
+ * keys, the network's signed documents, the store, the delivery worker's wake-up) and the flows
+ * themselves: submit, receive, take-over decisions, the delivery loop, the admin and peer APIs.
+ */
+#ifndef BATON_DAEMON_CORE_H
+#define BATON_DAEMON_CORE_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "forms.h"
+#include "http.h"
+#include "keys.h"
+#include "store.h"
+
+/* Coordinator keys the configured file may list: two while the coordinator rotates. */
+#define CORE_MAX_COORDINATOR_KEYS 8
+/* A signed directory or covenant is a few hundred KiB at most. */
+#define CORE_DOC_MAX KEYS_MAX_PACKET
+/* Longest "by" (a name and a role) and rejection reason a caseworker may give. */
+#define CORE_BY_MAX 200
+#define CORE_REASON_MAX 2000
+/* Default and largest page of a listing in the admin API. */
+#define CORE_LIST_DEFAULT 1000
+#define CORE_AUDIT_DEFAULT 100
+
+/* A member's TLS key pin, for naming the peer of a connection. */
+struct core_pin {
+    const char *pin; /* borrowed from the directory document */
+    const char *oin;
+};
+
+struct daemon {
+    struct daemon_config *cfg;
+    daemon_log_sink log_sink;
+    void *log_ctx;
+    pthread_mutex_t log_mu;
+
+    struct forms_catalogue *cat;
+    struct keys_keystore *ks;
+    const struct keys_identity *me; /* borrowed from ks */
+    struct keys_pub coordinators[CORE_MAX_COORDINATOR_KEYS];
+    size_t n_coordinators;
+
+    /* The directory: NULL when it could not be used at start (dir_problem says why); once
+     * loaded it is trusted until dir_expires, then the daemon refuses to send or receive. */
+    struct keys_directory *dir;
+    json_t *dir_doc;
+    time_t dir_expires;
+    char dir_expires_text[40];
+    char dir_problem[600];
+    struct core_pin *pins;
+    size_t n_pins;
+
+    /* The covenant: NULL when it could not be used at start (cov_problem says why). */
+    json_t *covenant;
+    const char *covenant_id; /* borrowed from covenant */
+    unsigned char covenant_sha256[KEYS_SHA256_LEN];
+    char *cov_text; /* the signed covenant, re-checked against the clock before each send */
+    size_t cov_len;
+    char cov_problem[600];
+    long deadline_s; /* acceptance_deadline_days in seconds; 0: none known */
+
+    struct store *store;
+
+    /* The delivery worker: woken by submits, decisions and stop. */
+    pthread_mutex_t mu;
+    pthread_cond_t wake;
+    int kicked, stopping, worker_running;
+    pthread_t worker;
+
+    struct http_server *peer, *admin;
+};
+
+/* ---- log.c ---- */
+
+/* One line to the log sink: "TIME LEVEL EVENT [packet=ID] [peer=OIN] message". Control
+ * characters in the message are replaced, and nothing is written below the configured level.
+ * Never give it form content. */
+void core_log(struct daemon *d, enum config_log_level level, const char *event, const char *packet,
+              const char *peer, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* Writes an audit entry at now (and logs when it cannot). */
+void core_audit(struct daemon *d, time_t now, const char *event, const char *packet,
+                const char *peer, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* ---- network.c: the directory and covenant ---- */
+
+/* Loads the coordinator's keys, the directory and the covenant as the configuration names them.
+ * An expired (or not yet valid) directory or covenant is kept out with its reason, not an error:
+ * the daemon runs and refuses to send. Other refusals (a bad signature, an unreadable file) are
+ * DAEMON_EKEYS. */
+enum daemon_status core_network_load(struct daemon *d, time_t now, struct daemon_err *err);
+void core_network_free(struct daemon *d);
+
+/* 1 when the directory can be trusted at now; else 0 with why (may be NULL) filled. */
+int core_directory_usable(struct daemon *d, time_t now, char *why, size_t size);
+
+/* 1 when the covenant holds at now; else 0 with why filled. */
+int core_covenant_usable(struct daemon *d, time_t now, char *why, size_t size);
+
+/* The member's name for oin, or NULL. */
+const char *core_member_name(struct daemon *d, const char *oin);
+
+/* http_peer_lookup over the directory's TLS pins. ctx is the daemon. */
+int core_peer_lookup(void *ctx, const char *pin, char oin[HTTP_OIN_SIZE]);
+
+/* A keys_trust over the directory's signing keys (no encryption keys). */
+void core_trust(struct daemon *d, struct keys_trust *out);
+
+/* ---- submit.c ---- */
+
+/* What a submit asks for. Borrowed. */
+struct core_send {
+    const char *to, *purpose, *basis, *consent, *law;
+    const json_t *form;
+    const char *answers;     /* the inbox packet a status update follows up, or NULL */
+    const char *expect_form; /* a form type prefix the form must have, or NULL */
+    enum forms_lang lang;    /* of error messages */
+    long uid;                /* who asked (admin socket), -1 when unknown */
+};
+
+/* Validates, seals and queues a form; answers 202 {"id","state"} or the refusal (400, 422 with
+ * details, 503) in reply. */
+void core_submit(struct daemon *d, const struct core_send *s, struct http_reply *reply);
+
+/* ---- receive.c: the peer API ---- */
+
+void core_peer_handler(void *ctx, const struct http_request *req, struct http_reply *reply);
+
+/* ---- notices.c: take-over decisions ---- */
+
+/* Accepts or rejects inbox packet id (state STORE_IN_ACCEPTED or _REJECTED) with by and reason,
+ * queues the signed notice to its sender, and answers the inbox item (200) or the refusal. */
+void core_decide(struct daemon *d, const char *id, enum store_in_state state, const char *by,
+                 const char *reason, long uid, struct http_reply *reply);
+
+/* A notice from a peer (POST /v1/notices); peer is the TLS client's OIN. */
+void core_receive_notice(struct daemon *d, const char *peer, const unsigned char *body, size_t len,
+                         struct http_reply *reply);
+
+/* The claims of a compact JWS, read without verifying it (for one that was verified before it
+ * was stored). New reference, or NULL. */
+json_t *core_jws_claims(const char *jws);
+
+/* ---- worker.c ---- */
+
+enum daemon_status core_worker_start(struct daemon *d, struct daemon_err *err);
+/* Wakes the worker: something new is queued. */
+void core_worker_kick(struct daemon *d);
+/* Stops the worker after the delivery in progress and waits for it. */
+void core_worker_stop(struct daemon *d);
+
+/* ---- admin.c: the admin API ---- */
+
+void core_admin_handler(void *ctx, const struct http_request *req, struct http_reply *reply);
+
+/* An RFC 3339 UTC string for t into out (KEYS_TIME_LEN + 1 bytes). */
+const char *core_time(time_t t, char *out);
+
+/* Sets o[name] = an RFC 3339 time when t is set; nothing for 0. */
+int core_set_time(json_t *o, const char *name, time_t t);
+
+/* Sets o[name] = a string when v is not NULL. */
+int core_set_str(json_t *o, const char *name, const char *v);
+
+/* The inbox item as the admin API shows it. New reference or NULL. */
+json_t *core_inbox_item(struct daemon *d, const struct store_in *in);
+
+#endif

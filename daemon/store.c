@@ -1,0 +1,1629 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/*
+ * The daemon's SQLite store: schema and migrations, the outbox, the inbox with its content
+ * encrypted at rest under a key per record, the notices received and the audit trail, each
+ * change committed with its audit entries in one transaction.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* "BATN": PRAGMA application_id of a baton store, so that other tools (and baton) can tell the
+ * file apart from any other SQLite database (file(1) prints it too). */
+#define STORE_APPLICATION_ID 0x4241544e
+/* How long a writer waits for another connection's lock (an operator's sqlite3 shell holding a
+ * read transaction, a backup) before giving up, in milliseconds. */
+#define STORE_BUSY_TIMEOUT_MS 10000
+#define STORE_NONCE_BYTES crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define STORE_TAG_BYTES crypto_aead_xchacha20poly1305_ietf_ABYTES
+/* What the key check hashes: the store key's fingerprint, so that a keystore that derives
+ * another store key is told as such instead of failing on the first record. */
+#define STORE_KEY_CHECK "baton store key check v1"
+
+struct store {
+    sqlite3 *db;
+    pthread_mutex_t mu;
+    unsigned char *key; /* STORE_KEY_BYTES of guarded memory, read-only when idle */
+};
+
+static const char *const out_states[] = {"queued", "delivered", "accepted", "rejected",
+                                         "undeliverable"};
+static const char *const in_states[] = {"new", "accepted", "rejected"};
+
+const char *
+store_out_state_name(enum store_out_state st)
+{
+    return (unsigned)st < sizeof out_states / sizeof out_states[0] ? out_states[st] : "unknown";
+}
+
+const char *
+store_in_state_name(enum store_in_state st)
+{
+    return (unsigned)st < sizeof in_states / sizeof in_states[0] ? in_states[st] : "unknown";
+}
+
+static int
+state_from_name(const char *const *names, size_t n, const char *name)
+{
+    size_t i;
+
+    for (i = 0; name != NULL && i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* ---- schema ---- */
+
+/*
+ * Version 1. Times are integer seconds since 1970 (UTC); NULL when not (yet) set. The audit
+ * table keeps metadata only; its layout leaves room for the hash chain (a later version adds
+ * its columns). The outbox body is the sealed packet (already encrypted for its recipient) or a
+ * signed notice (no personal data); the inbox content is encrypted under a record key, which
+ * record_keys holds wrapped with the store key: deleting that row erases the content.
+ */
+static const char schema_v1[] =
+    "CREATE TABLE meta ("
+    "  name TEXT PRIMARY KEY,"
+    "  value BLOB NOT NULL);"
+    "CREATE TABLE outbox ("
+    "  id TEXT PRIMARY KEY,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('packet', 'notice')),"
+    "  to_oin TEXT NOT NULL,"
+    "  form_type TEXT NOT NULL,"
+    "  purpose TEXT,"
+    "  basis TEXT,"
+    "  answers TEXT,"
+    "  state TEXT NOT NULL CHECK (state IN"
+    "    ('queued', 'delivered', 'accepted', 'rejected', 'undeliverable')),"
+    "  created INTEGER NOT NULL,"
+    "  next_attempt INTEGER,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  last_error TEXT,"
+    "  delivered INTEGER,"
+    "  decided INTEGER,"
+    "  by_text TEXT,"
+    "  reason TEXT,"
+    "  body BLOB NOT NULL,"
+    "  receipt TEXT);"
+    "CREATE INDEX outbox_due ON outbox (state, next_attempt);"
+    "CREATE INDEX outbox_answers ON outbox (answers);"
+    "CREATE TABLE record_keys ("
+    "  id TEXT PRIMARY KEY,"
+    "  key BLOB NOT NULL);"
+    "CREATE TABLE inbox ("
+    "  id TEXT PRIMARY KEY,"
+    "  from_oin TEXT NOT NULL,"
+    "  form_type TEXT NOT NULL,"
+    "  purpose TEXT NOT NULL,"
+    "  basis TEXT NOT NULL,"
+    "  received INTEGER NOT NULL,"
+    "  packet_sha256 BLOB NOT NULL CHECK (length(packet_sha256) = 32),"
+    "  receipt TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('new', 'accepted', 'rejected')),"
+    "  by_text TEXT,"
+    "  reason TEXT,"
+    "  decided INTEGER,"
+    "  content BLOB,"
+    "  key_id TEXT REFERENCES record_keys (id) ON DELETE SET NULL);"
+    "CREATE TABLE notices_in ("
+    "  id TEXT PRIMARY KEY,"
+    "  typ TEXT NOT NULL,"
+    "  packet TEXT NOT NULL REFERENCES outbox (id),"
+    "  from_oin TEXT NOT NULL,"
+    "  received INTEGER NOT NULL,"
+    "  jws TEXT NOT NULL);"
+    "CREATE TABLE audit ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  at INTEGER NOT NULL,"
+    "  event TEXT NOT NULL,"
+    "  packet TEXT,"
+    "  peer TEXT,"
+    "  detail TEXT);"
+    "CREATE INDEX audit_packet ON audit (packet);";
+
+/* migrations[v] takes a store from version v to v + 1. */
+static const char *const migrations[STORE_SCHEMA_VERSION] = {schema_v1};
+
+/* The tables a baton store of the current version has; anything else in the file is foreign. */
+static const char *const our_tables[] = {"meta",  "outbox",     "record_keys",    "inbox",
+                                         "audit", "notices_in", "sqlite_sequence"};
+
+/* ---- small helpers ---- */
+
+static enum daemon_status
+db_fail(struct store *s, struct daemon_err *err, const char *what)
+{
+    int rc = sqlite3_extended_errcode(s->db);
+
+    if ((rc & 0xff) == SQLITE_FULL)
+        return daemon_fail(err, DAEMON_ESTORE, "%s: the disk is full (%s)", what,
+                           sqlite3_errmsg(s->db));
+    if ((rc & 0xff) == SQLITE_BUSY)
+        return daemon_fail(err, DAEMON_ESTORE,
+                           "%s: the database is locked by another program for more than %d s (%s)",
+                           what, STORE_BUSY_TIMEOUT_MS / 1000, sqlite3_errmsg(s->db));
+    if ((rc & 0xff) == SQLITE_NOMEM)
+        return daemon_fail(err, DAEMON_ENOMEM, "%s: out of memory", what);
+    return daemon_fail(err, DAEMON_ESTORE, "%s: %s", what, sqlite3_errmsg(s->db));
+}
+
+static enum daemon_status
+exec(struct store *s, const char *sql, const char *what, struct daemon_err *err)
+{
+    if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(s, err, what);
+    return DAEMON_OK;
+}
+
+static enum daemon_status
+prep(struct store *s, const char *sql, sqlite3_stmt **st, struct daemon_err *err)
+{
+    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
+        *st = NULL;
+        return db_fail(s, err, "preparing a query");
+    }
+    return DAEMON_OK;
+}
+
+static int
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    return v != NULL ? sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
+}
+
+static int
+bind_time(sqlite3_stmt *st, int i, time_t t)
+{
+    return t != 0 ? sqlite3_bind_int64(st, i, (sqlite3_int64)t) : sqlite3_bind_null(st, i);
+}
+
+static int
+bind_blob(sqlite3_stmt *st, int i, const void *p, size_t n)
+{
+    return sqlite3_bind_blob64(st, i, p != NULL ? p : "", (sqlite3_uint64)n, SQLITE_TRANSIENT);
+}
+
+/* Runs a statement that returns no row. */
+static enum daemon_status
+step_done(struct store *s, sqlite3_stmt *st, const char *what, struct daemon_err *err)
+{
+    int rc = sqlite3_step(st);
+
+    if (rc == SQLITE_DONE)
+        return DAEMON_OK;
+    if ((sqlite3_extended_errcode(s->db)) == SQLITE_CONSTRAINT_PRIMARYKEY)
+        return daemon_fail(err, DAEMON_ECONFLICT, "%s: the id exists already", what);
+    return db_fail(s, err, what);
+}
+
+/* A copy of text column i, or NULL for SQL NULL; *oom set when memory ran out. */
+static char *
+col_dup(sqlite3_stmt *st, int i, int *oom)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    char *copy;
+
+    if (t == NULL)
+        return NULL;
+    copy = strdup((const char *)t);
+    if (copy == NULL)
+        *oom = 1;
+    return copy;
+}
+
+/* Copies text column i into a fixed buffer (ids, OINs); empty when NULL or too long. */
+static void
+col_copy(sqlite3_stmt *st, int i, char *out, size_t size)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+
+    out[0] = '\0';
+    if (t != NULL && strlen((const char *)t) < size)
+        memcpy(out, t, strlen((const char *)t) + 1);
+}
+
+static time_t
+col_time(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : (time_t)sqlite3_column_int64(st, i);
+}
+
+static enum daemon_status
+begin(struct store *s, struct daemon_err *err)
+{
+    /* IMMEDIATE takes the write lock now, so that a transaction that reads then writes cannot
+     * fail half-way on a lock another connection took in between. */
+    return exec(s, "BEGIN IMMEDIATE", "starting a transaction", err);
+}
+
+static enum daemon_status
+commit(struct store *s, struct daemon_err *err)
+{
+    enum daemon_status st = exec(s, "COMMIT", "committing", err);
+
+    if (st != DAEMON_OK)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return st;
+}
+
+static void
+rollback(struct store *s)
+{
+    if (!sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static enum daemon_status
+audit_insert(struct store *s, time_t now, const struct store_event *ev, struct daemon_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum daemon_status rc;
+
+    if (ev == NULL || ev->event == NULL)
+        return DAEMON_OK;
+    rc = prep(s, "INSERT INTO audit (at, event, packet, peer, detail) VALUES (?, ?, ?, ?, ?)", &st,
+              err);
+    if (rc != DAEMON_OK)
+        return rc;
+    if (sqlite3_bind_int64(st, 1, (sqlite3_int64)now) | bind_text(st, 2, ev->event) |
+        bind_text(st, 3, ev->packet) | bind_text(st, 4, ev->peer) | bind_text(st, 5, ev->detail))
+        rc = db_fail(s, err, "writing the audit entry");
+    else
+        rc = step_done(s, st, "writing the audit entry", err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- encryption at rest ---- */
+
+/* nonce || XChaCha20-Poly1305(pt, AD = ad) under key, into a new malloc'd buffer. */
+static enum daemon_status
+seal_blob(const unsigned char *key, const unsigned char *pt, size_t pt_len, const char *ad,
+          unsigned char **out, size_t *out_len, struct daemon_err *err)
+{
+    size_t n = STORE_NONCE_BYTES + pt_len + STORE_TAG_BYTES;
+    unsigned long long clen = 0;
+    unsigned char *buf = malloc(n);
+
+    if (buf == NULL)
+        return daemon_fail(err, DAEMON_ENOMEM, "out of memory encrypting a record");
+    randombytes_buf(buf, STORE_NONCE_BYTES);
+    if (crypto_aead_xchacha20poly1305_ietf_encrypt(
+            buf + STORE_NONCE_BYTES, &clen, pt, (unsigned long long)pt_len,
+            (const unsigned char *)ad, strlen(ad), NULL, buf, key) != 0 ||
+        clen != pt_len + STORE_TAG_BYTES) {
+        free(buf);
+        return daemon_fail(err, DAEMON_ESTORE, "libsodium could not encrypt a record");
+    }
+    *out = buf;
+    *out_len = n;
+    return DAEMON_OK;
+}
+
+/* The inverse of seal_blob into pt (room for len - nonce - tag bytes). */
+static int
+open_blob(const unsigned char *key, const unsigned char *blob, size_t len, const char *ad,
+          unsigned char *pt, size_t *pt_len)
+{
+    unsigned long long plen = 0;
+
+    if (len < STORE_NONCE_BYTES + STORE_TAG_BYTES)
+        return -1;
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+            pt, &plen, NULL, blob + STORE_NONCE_BYTES, len - STORE_NONCE_BYTES,
+            (const unsigned char *)ad, strlen(ad), blob, key) != 0)
+        return -1;
+    *pt_len = (size_t)plen;
+    return 0;
+}
+
+/* The key check value of the store key: a keyed BLAKE2b of a constant. */
+static int
+key_check(const unsigned char *key, unsigned char out[32])
+{
+    return crypto_generichash(out, 32, (const unsigned char *)STORE_KEY_CHECK,
+                              sizeof STORE_KEY_CHECK - 1, key, STORE_KEY_BYTES);
+}
+
+/* ---- opening ---- */
+
+static enum daemon_status
+pragma_int(struct store *s, const char *sql, long long *out, struct daemon_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum daemon_status rc = prep(s, sql, &st, err);
+
+    if (rc != DAEMON_OK)
+        return rc;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else
+        rc = db_fail(s, err, "reading the database header");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Refuses a database that is not a baton store; *version is its schema version (0: empty). */
+static enum daemon_status
+check_ours(struct store *s, const char *path, long long *version, struct daemon_err *err)
+{
+    long long app = 0, ver = 0;
+    sqlite3_stmt *st = NULL;
+    enum daemon_status rc;
+    char foreign[200] = "";
+    int n_tables = 0;
+    size_t i;
+
+    /* The first read of the file: an SQLite error here means it is not a database at all. */
+    if (sqlite3_prepare_v2(s->db, "PRAGMA application_id", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        int code = sqlite3_errcode(s->db);
+
+        sqlite3_finalize(st);
+        if (code == SQLITE_NOTADB)
+            return daemon_fail(err, DAEMON_ESTORE,
+                               "database %s is not an SQLite database (it is some other file); "
+                               "point \"database\" at a new file or at batond's store",
+                               path);
+        return db_fail(s, err, "reading the database");
+    }
+    app = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    rc = pragma_int(s, "PRAGMA user_version", &ver, err);
+    if (rc != DAEMON_OK)
+        return rc;
+    rc = prep(s, "SELECT name FROM sqlite_master WHERE type = 'table'", &st, err);
+    if (rc != DAEMON_OK)
+        return rc;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        int known = 0;
+
+        n_tables++;
+        for (i = 0; name != NULL && i < sizeof our_tables / sizeof our_tables[0]; i++)
+            known |= strcmp(name, our_tables[i]) == 0;
+        if (!known && foreign[0] == '\0' && name != NULL)
+            snprintf(foreign, sizeof foreign, "%.120s", name);
+    }
+    sqlite3_finalize(st);
+
+    if (app != STORE_APPLICATION_ID && (app != 0 || n_tables > 0)) {
+        if (app != 0)
+            return daemon_fail(err, DAEMON_ESTORE,
+                               "database %s belongs to another application (SQLite application "
+                               "id 0x%08llx, not baton's 0x%08x); point \"database\" at a new "
+                               "file or at batond's store",
+                               path, (unsigned long long)app & 0xffffffffULL, STORE_APPLICATION_ID);
+        return daemon_fail(err, DAEMON_ESTORE,
+                           "database %s is not batond's: it already holds %d table(s) that baton "
+                           "did not make (such as \"%s\"); point \"database\" at a new file or at "
+                           "batond's store",
+                           path, n_tables, foreign[0] != '\0' ? foreign : "?");
+    }
+    if (ver > STORE_SCHEMA_VERSION)
+        return daemon_fail(err, DAEMON_ESTORE,
+                           "database %s was written by a newer batond (schema version %lld; this "
+                           "batond %s knows versions up to %d); run the newer batond, or restore "
+                           "a backup made before the upgrade",
+                           path, ver, daemon_version(), STORE_SCHEMA_VERSION);
+    if (app == STORE_APPLICATION_ID && foreign[0] != '\0')
+        return daemon_fail(err, DAEMON_ESTORE,
+                           "database %s is batond's but holds a table it does not know (\"%s\"); "
+                           "it was changed by hand: restore a backup",
+                           path, foreign);
+    *version = ver;
+    return DAEMON_OK;
+}
+
+/* Runs the migrations from version to STORE_SCHEMA_VERSION, each in its own transaction; a new
+ * store also gets its owner and key check. */
+static enum daemon_status
+migrate(struct store *s, long long version, const char *oin, struct daemon_err *err)
+{
+    unsigned char check[32];
+    sqlite3_stmt *st = NULL;
+    enum daemon_status rc = DAEMON_OK;
+    char sql[96];
+
+    for (; version < STORE_SCHEMA_VERSION; version++) {
+        rc = begin(s, err);
+        if (rc != DAEMON_OK)
+            return rc;
+        rc = exec(s, migrations[version], "creating the schema", err);
+        if (rc == DAEMON_OK && version == 0) {
+            snprintf(sql, sizeof sql, "PRAGMA application_id = %d", STORE_APPLICATION_ID);
+            rc = exec(s, sql, "marking the database as baton's", err);
+            if (rc == DAEMON_OK)
+                rc = prep(s, "INSERT INTO meta (name, value) VALUES ('oin', ?), ('key_check', ?)",
+                          &st, err);
+            if (rc == DAEMON_OK) {
+                if (key_check(s->key, check) != 0)
+                    rc = daemon_fail(err, DAEMON_ESTORE, "libsodium could not hash the store key");
+                else if (bind_text(st, 1, oin) | bind_blob(st, 2, check, sizeof check))
+                    rc = db_fail(s, err, "initialising the store");
+                else
+                    rc = step_done(s, st, "initialising the store", err);
+                sqlite3_finalize(st);
+            }
+        }
+        if (rc == DAEMON_OK) {
+            snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", version + 1);
+            rc = exec(s, sql, "recording the schema version", err);
+        }
+        if (rc != DAEMON_OK) {
+            rollback(s);
+            return rc;
+        }
+        rc = commit(s, err);
+        if (rc != DAEMON_OK)
+            return rc;
+    }
+    return rc;
+}
+
+/* Checks that the store is this organisation's and that the store key opens it. */
+static enum daemon_status
+check_owner(struct store *s, const char *path, const char *oin, struct daemon_err *err)
+{
+    unsigned char check[32];
+    sqlite3_stmt *st = NULL;
+    enum daemon_status rc;
+    char owner[64] = "";
+    int have_check = 0, same = 0;
+
+    rc = prep(s, "SELECT name, value FROM meta WHERE name IN ('oin', 'key_check')", &st, err);
+    if (rc != DAEMON_OK)
+        return rc;
+    if (key_check(s->key, check) != 0) {
+        sqlite3_finalize(st);
+        return daemon_fail(err, DAEMON_ESTORE, "libsodium could not hash the store key");
+    }
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+
+        if (name != NULL && strcmp(name, "oin") == 0) {
+            col_copy(st, 1, owner, sizeof owner);
+        } else if (name != NULL && strcmp(name, "key_check") == 0) {
+            have_check = 1;
+            same = sqlite3_column_bytes(st, 1) == (int)sizeof check &&
+                   sodium_memcmp(sqlite3_column_blob(st, 1), check, sizeof check) == 0;
+        }
+    }
+    sqlite3_finalize(st);
+    if (strcmp(owner, oin) != 0)
+        return daemon_fail(err, DAEMON_ESTORE,
+                           "database %s is the store of another organisation (OIN %s), not of "
+                           "this keystore's (OIN %s); check \"database\" and \"keystore\"",
+                           path, owner[0] != '\0' ? owner : "unknown", oin);
+    if (!have_check || !same)
+        return daemon_fail(err, DAEMON_ESTORE,
+                           "database %s was encrypted under another store key: the keystore's "
+                           "first encryption key is not the one the store was made with (was "
+                           "the keystore replaced instead of rotated?); configure the keystore "
+                           "the store was made with",
+                           path);
+    return DAEMON_OK;
+}
+
+enum daemon_status
+store_open(const char *path, const char *oin, const unsigned char key[STORE_KEY_BYTES],
+           struct store **out, struct daemon_err *err)
+{
+    struct store *s = NULL;
+    enum daemon_status rc;
+    long long version = 0;
+    char mode[16] = "";
+    sqlite3_stmt *st = NULL;
+
+    if (path == NULL || oin == NULL || key == NULL || out == NULL)
+        return daemon_fail(err, DAEMON_EINVAL, "store_open: NULL argument");
+    s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return daemon_fail(err, DAEMON_ENOMEM, "out of memory opening the store");
+    if (pthread_mutex_init(&s->mu, NULL) != 0) {
+        free(s);
+        return daemon_fail(err, DAEMON_ENOMEM, "could not make the store's mutex");
+    }
+    s->key = sodium_malloc(STORE_KEY_BYTES);
+    if (s->key == NULL) {
+        rc = daemon_fail(err, DAEMON_ENOMEM, "no guarded memory for the store key");
+        goto fail;
+    }
+    memcpy(s->key, key, STORE_KEY_BYTES);
+    if (sodium_mprotect_readonly(s->key) != 0) {
+        rc = daemon_fail(err, DAEMON_ESTORE, "could not make the store key read-only");
+        goto fail;
+    }
+    if (sqlite3_open_v2(path, &s->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        rc = daemon_fail(err, DAEMON_ESTORE, "cannot open database %s: %s", path,
+                         s->db != NULL ? sqlite3_errmsg(s->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+    rc = check_ours(s, path, &version, err);
+    if (rc != DAEMON_OK)
+        goto fail;
+
+    /* WAL: readers do not block the writer; synchronous FULL: a commit is on disk (WAL fsynced)
+     * before it returns, so that nothing is acknowledged that a power cut could take back. */
+    rc = prep(s, "PRAGMA journal_mode = WAL", &st, err);
+    if (rc != DAEMON_OK)
+        goto fail;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        col_copy(st, 0, mode, sizeof mode);
+    sqlite3_finalize(st);
+    if (strcmp(mode, "wal") != 0) {
+        rc = daemon_fail(err, DAEMON_ESTORE,
+                         "database %s cannot use write-ahead logging (journal mode \"%s\"); put "
+                         "it on a local file system",
+                         path, mode);
+        goto fail;
+    }
+    /* secure_delete: a destroyed record key is overwritten, not left in a free page. */
+    rc = exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
+              "setting up the database", err);
+    if (rc != DAEMON_OK)
+        goto fail;
+    rc = migrate(s, version, oin, err);
+    if (rc != DAEMON_OK)
+        goto fail;
+    rc = check_owner(s, path, oin, err);
+    if (rc != DAEMON_OK)
+        goto fail;
+    *out = s;
+    return DAEMON_OK;
+fail:
+    store_close(s);
+    return rc;
+}
+
+void
+store_close(struct store *s)
+{
+    if (s == NULL)
+        return;
+    pthread_mutex_lock(&s->mu);
+    if (s->db != NULL) {
+        rollback(s);
+        sqlite3_close_v2(s->db);
+    }
+    pthread_mutex_unlock(&s->mu);
+    pthread_mutex_destroy(&s->mu);
+    sodium_free(s->key);
+    free(s);
+}
+
+/* ---- outbox ---- */
+
+#define OUT_COLS                                                                                   \
+    "id, kind, to_oin, form_type, purpose, basis, answers, state, created, next_attempt, "         \
+    "attempts, last_error, delivered, decided, by_text, reason, receipt"
+
+void
+store_out_clear(struct store_out *o)
+{
+    if (o == NULL)
+        return;
+    free(o->form_type);
+    free(o->purpose);
+    free(o->basis);
+    free(o->answers);
+    free(o->last_error);
+    free(o->by);
+    free(o->reason);
+    free(o->body);
+    free(o->receipt);
+    memset(o, 0, sizeof *o);
+}
+
+void
+store_out_free_list(struct store_out *items, size_t n)
+{
+    size_t i;
+
+    for (i = 0; items != NULL && i < n; i++)
+        store_out_clear(&items[i]);
+    free(items);
+}
+
+/* Reads a row of OUT_COLS (and the body as column 17 when with_body). */
+static enum daemon_status
+out_from_row(sqlite3_stmt *st, int with_body, struct store_out *o, struct daemon_err *err)
+{
+    const char *kind = (const char *)sqlite3_column_text(st, 1);
+    int oom = 0, state;
+
+    memset(o, 0, sizeof *o);
+    col_copy(st, 0, o->id, sizeof o->id);
+    o->kind = kind != NULL && strcmp(kind, "notice") == 0 ? STORE_NOTICE : STORE_PACKET;
+    col_copy(st, 2, o->to, sizeof o->to);
+    o->form_type = col_dup(st, 3, &oom);
+    o->purpose = col_dup(st, 4, &oom);
+    o->basis = col_dup(st, 5, &oom);
+    o->answers = col_dup(st, 6, &oom);
+    state = state_from_name(out_states, sizeof out_states / sizeof out_states[0],
+                            (const char *)sqlite3_column_text(st, 7));
+    o->state = state < 0 ? STORE_QUEUED : (enum store_out_state)state;
+    o->created = col_time(st, 8);
+    o->next_attempt = col_time(st, 9);
+    o->attempts = (long)sqlite3_column_int64(st, 10);
+    o->last_error = col_dup(st, 11, &oom);
+    o->delivered = col_time(st, 12);
+    o->decided = col_time(st, 13);
+    o->by = col_dup(st, 14, &oom);
+    o->reason = col_dup(st, 15, &oom);
+    o->receipt = col_dup(st, 16, &oom);
+    if (with_body) {
+        const void *b = sqlite3_column_blob(st, 17);
+        int n = sqlite3_column_bytes(st, 17);
+
+        o->body = malloc((size_t)n + 1);
+        if (o->body == NULL) {
+            oom = 1;
+        } else {
+            if (n > 0)
+                memcpy(o->body, b, (size_t)n);
+            o->body[n] = '\0';
+            o->body_len = (size_t)n;
+        }
+    }
+    if (oom) {
+        store_out_clear(o);
+        return daemon_fail(err, DAEMON_ENOMEM, "out of memory reading the outbox");
+    }
+    return DAEMON_OK;
+}
+
+/* Runs a SELECT of outbox rows into a new array. */
+static enum daemon_status
+out_rows(struct store *s, sqlite3_stmt *st, int with_body, struct store_out **items, size_t *n,
+         struct daemon_err *err)
+{
+    struct store_out *list = NULL, *grown;
+    size_t count = 0, cap = 0;
+    enum daemon_status rc = DAEMON_OK;
+    int r;
+
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        if (count == cap) {
+            cap = cap ? cap * 2 : 16;
+            grown = realloc(list, cap * sizeof *list);
+            if (grown == NULL) {
+                rc = daemon_fail(err, DAEMON_ENOMEM, "out of memory reading the outbox");
+                break;
+            }
+            list = grown;
+        }
+        rc = out_from_row(st, with_body, &list[count], err);
+        if (rc != DAEMON_OK)
+            break;
+        count++;
+    }
+    if (rc == DAEMON_OK && r != SQLITE_DONE)
+        rc = db_fail(s, err, "reading the outbox");
+    if (rc != DAEMON_OK) {
+        store_out_free_list(list, count);
+        return rc;
+    }
+    *items = list;
+    *n = count;
+    return DAEMON_OK;
+}
+
+enum daemon_status
+store_outbox_add(struct store *s, const struct store_out *o, time_t now,
+                 const struct store_event *ev, size_t n_ev, struct daemon_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum daemon_status rc;
+    size_t i;
+
+    if (s == NULL || o == NULL || o->form_type == NULL || o->body == NULL)
+        return daemon_fail(err, DAEMON_EINVAL, "store_outbox_add: NULL argument");
+    pthread_mutex_lock(&s->mu);
+    rc = begin(s, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    rc = prep(s,
+              "INSERT INTO outbox (id, kind, to_oin, form_type, purpose, basis, answers, state, "
+              "created, next_attempt, attempts, body) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, "
+              "?, 0, ?)",
+              &st, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    if (bind_text(st, 1, o->id) | bind_text(st, 2, o->kind == STORE_NOTICE ? "notice" : "packet") |
+        bind_text(st, 3, o->to) | bind_text(st, 4, o->form_type) | bind_text(st, 5, o->purpose) |
+        bind_text(st, 6, o->basis) | bind_text(st, 7, o->answers) |
+        sqlite3_bind_int64(st, 8, (sqlite3_int64)now) |
+        sqlite3_bind_int64(st, 9, (sqlite3_int64)(o->next_attempt ? o->next_attempt : now)) |
+        bind_blob(st, 10, o->body, o->body_len)) {
+        rc = db_fail(s, err, "queueing");
+        goto out;
+    }
+    rc = step_done(s, st, "queueing", err);
+    for (i = 0; rc == DAEMON_OK && i < n_ev; i++)
+        rc = audit_insert(s, now, &ev[i], err);
+    if (rc == DAEMON_OK)
+        rc = commit(s, err);
+out:
+    sqlite3_finalize(st);
+    if (rc != DAEMON_OK)
+        rollback(s);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+enum daemon_status
+store_outbox_due(struct store *s, time_t now, size_t max, struct store_out **items, size_t *n,
+                 time_t *next_due, struct daemon_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum daemon_status rc;
+
+    pthread_mutex_lock(&s->mu);
+    rc = prep(s,
+              "SELECT " OUT_COLS ", body FROM outbox WHERE state = 'queued' AND next_attempt <= ? "
+              "ORDER BY next_attempt, created LIMIT ?",
+              &st, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+    rc = out_rows(s, st, 1, items, n, err);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc != DAEMON_OK || next_due == NULL)
+        goto out;
+    *next_due = 0;
+    /* The earliest attempt after these: rows not returned because of max count as due now. */
+    rc = prep(s, "SELECT min(next_attempt) FROM outbox WHERE state = 'queued' AND next_attempt > ?",
+              &st, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *next_due = col_time(st, 0);
+    if (*n == max)
+        *next_due = now;
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+enum daemon_status
+store_outbox_get(struct store *s, const char *id, struct store_out *out, struct daemon_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum daemon_status rc;
+    struct store_out *items = NULL;
+    size_t n = 0;
+
+    pthread_mutex_lock(&s->mu);
+    rc = prep(s, "SELECT " OUT_COLS ", body FROM outbox WHERE id = ?", &st, err);
+    if (rc == DAEMON_OK) {
+        bind_text(st, 1, id);
+        rc = out_rows(s, st, 1, &items, &n, err);
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+    if (rc != DAEMON_OK)
+        return rc;
+    if (n == 0) {
+        free(items);
+        return daemon_fail(err, DAEMON_ENOTFOUND, "no packet %s in the outbox", id);
+    }
+    *out = items[0];
+    free(items);
+    return DAEMON_OK;
+}
+
+enum daemon_status
+store_outbox_list(struct store *s, size_t max, struct store_out **items, size_t *n,
+                  struct daemon_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum daemon_status rc;
+
+    pthread_mutex_lock(&s->mu);
+    rc = prep(s,
+              "SELECT " OUT_COLS " FROM outbox WHERE kind = 'packet' "
+              "ORDER BY created DESC, rowid DESC LIMIT ?",
+              &st, err);
+    if (rc == DAEMON_OK) {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)(max < STORE_LIST_MAX ? max : STORE_LIST_MAX));
+        rc = out_rows(s, st, 0, items, n, err);
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+/* The state of outbox row id into *state: DAEMON_ENOTFOUND when there is none. Called with the
+ * mutex held. */
+static enum daemon_status
+out_state(struct store *s, const char *id, enum store_out_state *state, enum store_kind *kind,
+          struct daemon_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum daemon_status rc = prep(s, "SELECT state, kind FROM outbox WHERE id = ?", &st, err);
+    int r, v;
+
+    if (rc != DAEMON_OK)
+        return rc;
+    bind_text(st, 1, id);
+    r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        v = state_from_name(out_states, sizeof out_states / sizeof out_states[0],
+                            (const char *)sqlite3_column_text(st, 0));
+        *state = v < 0 ? STORE_QUEUED : (enum store_out_state)v;
+        if (kind != NULL)
+            *kind = strcmp((const char *)sqlite3_column_text(st, 1), "notice") == 0 ? STORE_NOTICE
+                                                                                    : STORE_PACKET;
+    } else if (r == SQLITE_DONE) {
+        rc = daemon_fail(err, DAEMON_ENOTFOUND, "no packet %s in the outbox", id);
+    } else {
+        rc = db_fail(s, err, "reading the outbox");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* One UPDATE of a queued row with its audit entry, in one transaction. */
+static enum daemon_status
+update_queued(struct store *s, const char *id, const char *sql, const char *t1, time_t v1,
+              const struct store_event *ev, time_t now, const char *what, struct daemon_err *err)
+{
+    enum store_out_state state;
+    sqlite3_stmt *st = NULL;
+    enum daemon_status rc;
+
+    pthread_mutex_lock(&s->mu);
+    rc = begin(s, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    rc = out_state(s, id, &state, NULL, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    if (state != STORE_QUEUED) {
+        rc = daemon_fail(err, DAEMON_ECONFLICT, "%s %s: it is %s, not queued", what, id,
+                         store_out_state_name(state));
+        goto out;
+    }
+    rc = prep(s, sql, &st, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    if (bind_text(st, 1, t1) | bind_time(st, 2, v1) | bind_text(st, 3, id)) {
+        rc = db_fail(s, err, what);
+        goto out;
+    }
+    rc = step_done(s, st, what, err);
+    if (rc == DAEMON_OK)
+        rc = audit_insert(s, now, ev, err);
+    if (rc == DAEMON_OK)
+        rc = commit(s, err);
+out:
+    sqlite3_finalize(st);
+    if (rc != DAEMON_OK)
+        rollback(s);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+enum daemon_status
+store_outbox_delivered(struct store *s, const char *id, time_t now, const char *receipt,
+                       const struct store_event *ev, struct daemon_err *err)
+{
+    return update_queued(s, id,
+                         "UPDATE outbox SET state = 'delivered', receipt = ?, delivered = ?, "
+                         "next_attempt = NULL, last_error = NULL, attempts = attempts + 1 "
+                         "WHERE id = ?",
+                         receipt, now, ev, now, "recording the delivery of", err);
+}
+
+enum daemon_status
+store_outbox_undeliverable(struct store *s, const char *id, time_t now, const char *last_error,
+                           const struct store_event *ev, struct daemon_err *err)
+{
+    /* ?2 is bound by update_queued and not used here. */
+    return update_queued(s, id,
+                         "UPDATE outbox SET state = 'undeliverable', last_error = ?1, "
+                         "next_attempt = NULL, attempts = attempts + 1 WHERE id = ?3",
+                         last_error, now, ev, now, "giving up on", err);
+}
+
+enum daemon_status
+store_outbox_retry(struct store *s, const char *id, time_t next, const char *last_error,
+                   struct daemon_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum daemon_status rc;
+
+    pthread_mutex_lock(&s->mu);
+    rc = prep(s,
+              "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt = ? "
+              "WHERE id = ? AND state = 'queued'",
+              &st, err);
+    if (rc == DAEMON_OK) {
+        if (bind_text(st, 1, last_error) | sqlite3_bind_int64(st, 2, (sqlite3_int64)next) |
+            bind_text(st, 3, id))
+            rc = db_fail(s, err, "recording a failed attempt");
+        else
+            rc = step_done(s, st, "recording a failed attempt", err);
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+enum daemon_status
+store_outbox_defer(struct store *s, const char *id, time_t next, struct daemon_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum daemon_status rc;
+
+    pthread_mutex_lock(&s->mu);
+    rc = prep(s, "UPDATE outbox SET next_attempt = ? WHERE id = ? AND state = 'queued'", &st, err);
+    if (rc == DAEMON_OK) {
+        if (sqlite3_bind_int64(st, 1, (sqlite3_int64)next) | bind_text(st, 2, id))
+            rc = db_fail(s, err, "putting off an attempt");
+        else
+            rc = step_done(s, st, "putting off an attempt", err);
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+enum daemon_status
+store_outbox_decide(struct store *s, const char *id, enum store_out_state state, const char *by,
+                    const char *reason, time_t now, const char *notice_id, const char *notice_typ,
+                    const char *notice_from, const char *notice_jws, const struct store_event *ev,
+                    int *again, struct daemon_err *err)
+{
+    enum store_out_state cur;
+    enum store_kind kind;
+    sqlite3_stmt *st = NULL;
+    enum daemon_status rc;
+    int r;
+
+    if (state != STORE_ACCEPTED && state != STORE_REJECTED)
+        return daemon_fail(err, DAEMON_EINVAL, "store_outbox_decide: not a decision");
+    *again = 0;
+    pthread_mutex_lock(&s->mu);
+    rc = begin(s, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    rc = out_state(s, id, &cur, &kind, err);
+    if (rc == DAEMON_OK && kind != STORE_PACKET)
+        rc = daemon_fail(err, DAEMON_ENOTFOUND, "no packet %s in the outbox", id);
+    if (rc != DAEMON_OK)
+        goto out;
+
+    /* The same notice again (its sender did not see our answer): done already. */
+    rc = prep(s, "SELECT 1 FROM notices_in WHERE id = ? AND packet = ?", &st, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    bind_text(st, 1, notice_id);
+    bind_text(st, 2, id);
+    r = sqlite3_step(st);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (r == SQLITE_ROW) {
+        *again = 1;
+        goto out;
+    }
+    if (r != SQLITE_DONE) {
+        rc = db_fail(s, err, "reading the notices");
+        goto out;
+    }
+    if (cur != STORE_DELIVERED) {
+        rc = daemon_fail(err, DAEMON_ECONFLICT,
+                         cur == STORE_QUEUED || cur == STORE_UNDELIVERABLE
+                             ? "packet %s is %s here, not yet delivered: send the notice again "
+                               "after its receipt"
+                             : "packet %s is %s already",
+                         id, store_out_state_name(cur));
+        goto out;
+    }
+    rc = prep(s, "UPDATE outbox SET state = ?, by_text = ?, reason = ?, decided = ? WHERE id = ?",
+              &st, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    if (bind_text(st, 1, store_out_state_name(state)) | bind_text(st, 2, by) |
+        bind_text(st, 3, reason) | sqlite3_bind_int64(st, 4, (sqlite3_int64)now) |
+        bind_text(st, 5, id)) {
+        rc = db_fail(s, err, "recording the decision");
+        goto out;
+    }
+    rc = step_done(s, st, "recording the decision", err);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc != DAEMON_OK)
+        goto out;
+    rc = prep(s,
+              "INSERT INTO notices_in (id, typ, packet, from_oin, received, jws) "
+              "VALUES (?, ?, ?, ?, ?, ?)",
+              &st, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    if (bind_text(st, 1, notice_id) | bind_text(st, 2, notice_typ) | bind_text(st, 3, id) |
+        bind_text(st, 4, notice_from) | sqlite3_bind_int64(st, 5, (sqlite3_int64)now) |
+        bind_text(st, 6, notice_jws)) {
+        rc = db_fail(s, err, "keeping the notice");
+        goto out;
+    }
+    rc = step_done(s, st, "keeping the notice", err);
+    if (rc == DAEMON_OK)
+        rc = audit_insert(s, now, ev, err);
+    if (rc == DAEMON_OK)
+        rc = commit(s, err);
+out:
+    sqlite3_finalize(st);
+    rollback(s); /* nothing to roll back after a commit; ends the read transaction of *again */
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+/* ---- inbox ---- */
+
+#define IN_COLS                                                                                    \
+    "i.id, i.from_oin, i.form_type, i.purpose, i.basis, i.received, i.packet_sha256, i.receipt, "  \
+    "i.state, i.by_text, i.reason, i.decided, i.key_id IS NULL, "                                  \
+    "(SELECT o.state FROM outbox o WHERE o.answers = i.id AND o.kind = 'notice' "                  \
+    "ORDER BY o.created DESC LIMIT 1)"
+
+void
+store_in_clear(struct store_in *in)
+{
+    if (in == NULL)
+        return;
+    free(in->form_type);
+    free(in->purpose);
+    free(in->basis);
+    free(in->receipt);
+    free(in->by);
+    free(in->reason);
+    memset(in, 0, sizeof *in);
+}
+
+void
+store_in_free_list(struct store_in *items, size_t n)
+{
+    size_t i;
+
+    for (i = 0; items != NULL && i < n; i++)
+        store_in_clear(&items[i]);
+    free(items);
+}
+
+static enum daemon_status
+in_from_row(sqlite3_stmt *st, struct store_in *in, struct daemon_err *err)
+{
+    int oom = 0, state;
+
+    memset(in, 0, sizeof *in);
+    col_copy(st, 0, in->id, sizeof in->id);
+    col_copy(st, 1, in->from, sizeof in->from);
+    in->form_type = col_dup(st, 2, &oom);
+    in->purpose = col_dup(st, 3, &oom);
+    in->basis = col_dup(st, 4, &oom);
+    in->received = col_time(st, 5);
+    if (sqlite3_column_bytes(st, 6) == KEYS_SHA256_LEN)
+        memcpy(in->sha256, sqlite3_column_blob(st, 6), KEYS_SHA256_LEN);
+    in->receipt = col_dup(st, 7, &oom);
+    state = state_from_name(in_states, sizeof in_states / sizeof in_states[0],
+                            (const char *)sqlite3_column_text(st, 8));
+    in->state = state < 0 ? STORE_NEW : (enum store_in_state)state;
+    in->by = col_dup(st, 9, &oom);
+    in->reason = col_dup(st, 10, &oom);
+    in->decided = col_time(st, 11);
+    in->erased = sqlite3_column_int(st, 12);
+    in->notice_state = sqlite3_column_type(st, 13) == SQLITE_NULL
+                           ? -1
+                           : state_from_name(out_states, sizeof out_states / sizeof out_states[0],
+                                             (const char *)sqlite3_column_text(st, 13));
+    if (oom) {
+        store_in_clear(in);
+        return daemon_fail(err, DAEMON_ENOMEM, "out of memory reading the inbox");
+    }
+    return DAEMON_OK;
+}
+
+/* What is stored under id: called with the mutex held. */
+static enum daemon_status
+in_known(struct store *s, const char *id, const unsigned char sha256[KEYS_SHA256_LEN],
+         enum store_receive *found, char **receipt, struct daemon_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum daemon_status rc =
+        prep(s, "SELECT packet_sha256, receipt FROM inbox WHERE id = ?", &st, err);
+    int r, oom = 0;
+
+    if (rc != DAEMON_OK)
+        return rc;
+    bind_text(st, 1, id);
+    r = sqlite3_step(st);
+    if (r == SQLITE_DONE) {
+        *found = STORE_RECEIVED_NEW;
+    } else if (r != SQLITE_ROW) {
+        rc = db_fail(s, err, "reading the inbox");
+    } else if (sqlite3_column_bytes(st, 0) == KEYS_SHA256_LEN &&
+               memcmp(sqlite3_column_blob(st, 0), sha256, KEYS_SHA256_LEN) == 0) {
+        *found = STORE_RECEIVED_SAME;
+        if (receipt != NULL) {
+            *receipt = col_dup(st, 1, &oom);
+            if (oom || *receipt == NULL)
+                rc = daemon_fail(err, DAEMON_ENOMEM, "out of memory reading the inbox");
+        }
+    } else {
+        *found = STORE_RECEIVED_OTHER;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+enum daemon_status
+store_inbox_known(struct store *s, const char *id, const unsigned char sha256[KEYS_SHA256_LEN],
+                  enum store_receive *found, char **receipt, struct daemon_err *err)
+{
+    enum daemon_status rc;
+
+    pthread_mutex_lock(&s->mu);
+    rc = in_known(s, id, sha256, found, receipt, err);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+enum daemon_status
+store_inbox_receive(struct store *s, const struct store_in *in, time_t now,
+                    const unsigned char *content, size_t len, const struct store_event *ev,
+                    enum store_receive *found, char **receipt, struct daemon_err *err)
+{
+    unsigned char *rkey = NULL, *ct = NULL, *wrapped = NULL;
+    size_t ct_len = 0, wrapped_len = 0;
+    sqlite3_stmt *st = NULL;
+    enum daemon_status rc;
+
+    if (s == NULL || in == NULL || content == NULL || in->receipt == NULL)
+        return daemon_fail(err, DAEMON_EINVAL, "store_inbox_receive: NULL argument");
+    /* The record key: random, used for this one record, kept only wrapped. */
+    rkey = sodium_malloc(STORE_KEY_BYTES);
+    if (rkey == NULL)
+        return daemon_fail(err, DAEMON_ENOMEM, "no guarded memory for a record key");
+    crypto_aead_xchacha20poly1305_ietf_keygen(rkey);
+    rc = seal_blob(rkey, content, len, in->id, &ct, &ct_len, err);
+    if (rc != DAEMON_OK)
+        goto done;
+    pthread_mutex_lock(&s->mu);
+    rc = seal_blob(s->key, rkey, STORE_KEY_BYTES, in->id, &wrapped, &wrapped_len, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    rc = begin(s, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    rc = in_known(s, in->id, in->sha256, found, receipt, err);
+    if (rc != DAEMON_OK || *found != STORE_RECEIVED_NEW)
+        goto out;
+    rc = prep(s, "INSERT INTO record_keys (id, key) VALUES (?, ?)", &st, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    if (bind_text(st, 1, in->id) | bind_blob(st, 2, wrapped, wrapped_len)) {
+        rc = db_fail(s, err, "storing the record key");
+        goto out;
+    }
+    rc = step_done(s, st, "storing the record key", err);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc != DAEMON_OK)
+        goto out;
+    rc = prep(s,
+              "INSERT INTO inbox (id, from_oin, form_type, purpose, basis, received, "
+              "packet_sha256, receipt, state, content, key_id) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?)",
+              &st, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    if (bind_text(st, 1, in->id) | bind_text(st, 2, in->from) | bind_text(st, 3, in->form_type) |
+        bind_text(st, 4, in->purpose) | bind_text(st, 5, in->basis) |
+        sqlite3_bind_int64(st, 6, (sqlite3_int64)now) |
+        bind_blob(st, 7, in->sha256, KEYS_SHA256_LEN) | bind_text(st, 8, in->receipt) |
+        bind_blob(st, 9, ct, ct_len) | bind_text(st, 10, in->id)) {
+        rc = db_fail(s, err, "storing the packet");
+        goto out;
+    }
+    rc = step_done(s, st, "storing the packet", err);
+    if (rc == DAEMON_OK)
+        rc = audit_insert(s, now, ev, err);
+    if (rc == DAEMON_OK)
+        rc = commit(s, err);
+out:
+    sqlite3_finalize(st);
+    rollback(s);
+    pthread_mutex_unlock(&s->mu);
+done:
+    free(ct);
+    free(wrapped);
+    sodium_free(rkey);
+    return rc;
+}
+
+enum daemon_status
+store_inbox_list(struct store *s, size_t max, struct store_in **items, size_t *n,
+                 struct daemon_err *err)
+{
+    struct store_in *list = NULL, *grown;
+    size_t count = 0, cap = 0;
+    sqlite3_stmt *st = NULL;
+    enum daemon_status rc;
+    int r = SQLITE_DONE;
+
+    pthread_mutex_lock(&s->mu);
+    rc = prep(s, "SELECT " IN_COLS " FROM inbox i ORDER BY i.received DESC, i.rowid DESC LIMIT ?",
+              &st, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)(max < STORE_LIST_MAX ? max : STORE_LIST_MAX));
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        if (count == cap) {
+            cap = cap ? cap * 2 : 16;
+            grown = realloc(list, cap * sizeof *list);
+            if (grown == NULL) {
+                rc = daemon_fail(err, DAEMON_ENOMEM, "out of memory reading the inbox");
+                goto out;
+            }
+            list = grown;
+        }
+        rc = in_from_row(st, &list[count], err);
+        if (rc != DAEMON_OK)
+            goto out;
+        count++;
+    }
+    if (r != SQLITE_DONE)
+        rc = db_fail(s, err, "reading the inbox");
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+    if (rc != DAEMON_OK) {
+        store_in_free_list(list, count);
+        return rc;
+    }
+    *items = list;
+    *n = count;
+    return DAEMON_OK;
+}
+
+void
+store_content_free(unsigned char *content)
+{
+    sodium_free(content);
+}
+
+/* Decrypts the content of row id (the mutex held): its record key, unwrapped with the store
+ * key, opens it. */
+static enum daemon_status
+in_content(struct store *s, const char *id, unsigned char **content, size_t *len,
+           struct daemon_err *err)
+{
+    unsigned char *rkey = NULL, *pt = NULL;
+    size_t klen = 0, plen = 0, blen;
+    sqlite3_stmt *st = NULL;
+    enum daemon_status rc;
+    int r;
+
+    rc = prep(s,
+              "SELECT k.key, i.content FROM inbox i JOIN record_keys k ON k.id = i.key_id "
+              "WHERE i.id = ?",
+              &st, err);
+    if (rc != DAEMON_OK)
+        return rc;
+    bind_text(st, 1, id);
+    r = sqlite3_step(st);
+    if (r == SQLITE_DONE) {
+        rc = daemon_fail(err, DAEMON_EREFUSED,
+                         "the content of packet %s was erased: its key was destroyed", id);
+        goto out;
+    }
+    if (r != SQLITE_ROW) {
+        rc = db_fail(s, err, "reading the inbox");
+        goto out;
+    }
+    rkey = sodium_malloc(STORE_KEY_BYTES + STORE_TAG_BYTES);
+    blen = (size_t)sqlite3_column_bytes(st, 1);
+    pt = sodium_malloc(blen + 1);
+    if (rkey == NULL || pt == NULL) {
+        rc = daemon_fail(err, DAEMON_ENOMEM, "no guarded memory to decrypt a record");
+        goto out;
+    }
+    if (sqlite3_column_bytes(st, 0) != STORE_NONCE_BYTES + STORE_KEY_BYTES + STORE_TAG_BYTES ||
+        open_blob(s->key, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), id, rkey,
+                  &klen) != 0 ||
+        klen != STORE_KEY_BYTES ||
+        open_blob(rkey, sqlite3_column_blob(st, 1), blen, id, pt, &plen) != 0) {
+        rc = daemon_fail(err, DAEMON_ESTORE,
+                         "the stored content of packet %s does not decrypt: the database was "
+                         "damaged or changed outside batond",
+                         id);
+        goto out;
+    }
+    pt[plen] = '\0';
+    *content = pt;
+    *len = plen;
+    pt = NULL;
+out:
+    sqlite3_finalize(st);
+    sodium_free(rkey);
+    sodium_free(pt);
+    return rc;
+}
+
+enum daemon_status
+store_inbox_get(struct store *s, const char *id, struct store_in *out, unsigned char **content,
+                size_t *len, struct daemon_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum daemon_status rc;
+    struct store_in row;
+    int r;
+
+    pthread_mutex_lock(&s->mu);
+    rc = prep(s, "SELECT " IN_COLS " FROM inbox i WHERE i.id = ?", &st, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    bind_text(st, 1, id);
+    r = sqlite3_step(st);
+    if (r == SQLITE_DONE) {
+        rc = daemon_fail(err, DAEMON_ENOTFOUND, "no packet %s in the inbox", id);
+        goto out;
+    }
+    if (r != SQLITE_ROW) {
+        rc = db_fail(s, err, "reading the inbox");
+        goto out;
+    }
+    rc = in_from_row(st, &row, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    if (content != NULL) {
+        rc = in_content(s, id, content, len, err);
+        if (rc != DAEMON_OK) {
+            store_in_clear(&row);
+            goto out;
+        }
+    }
+    *out = row;
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+enum daemon_status
+store_inbox_decide(struct store *s, const char *id, enum store_in_state state, const char *by,
+                   const char *reason, time_t now, const struct store_out *notice,
+                   const struct store_event *ev, struct daemon_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum daemon_status rc;
+    int r, cur = -1;
+
+    if (state != STORE_IN_ACCEPTED && state != STORE_IN_REJECTED)
+        return daemon_fail(err, DAEMON_EINVAL, "store_inbox_decide: not a decision");
+    pthread_mutex_lock(&s->mu);
+    rc = begin(s, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    rc = prep(s, "SELECT state FROM inbox WHERE id = ?", &st, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    bind_text(st, 1, id);
+    r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        cur = state_from_name(in_states, sizeof in_states / sizeof in_states[0],
+                              (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    st = NULL;
+    if (r == SQLITE_DONE) {
+        rc = daemon_fail(err, DAEMON_ENOTFOUND, "no packet %s in the inbox", id);
+        goto out;
+    }
+    if (r != SQLITE_ROW) {
+        rc = db_fail(s, err, "reading the inbox");
+        goto out;
+    }
+    if (cur != STORE_NEW) {
+        rc = daemon_fail(err, DAEMON_ECONFLICT, "packet %s was %s already; a decision is final", id,
+                         store_in_state_name((enum store_in_state)cur));
+        goto out;
+    }
+    rc = prep(s, "UPDATE inbox SET state = ?, by_text = ?, reason = ?, decided = ? WHERE id = ?",
+              &st, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    if (bind_text(st, 1, store_in_state_name(state)) | bind_text(st, 2, by) |
+        bind_text(st, 3, reason) | sqlite3_bind_int64(st, 4, (sqlite3_int64)now) |
+        bind_text(st, 5, id)) {
+        rc = db_fail(s, err, "recording the decision");
+        goto out;
+    }
+    rc = step_done(s, st, "recording the decision", err);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc != DAEMON_OK)
+        goto out;
+    rc = prep(s,
+              "INSERT INTO outbox (id, kind, to_oin, form_type, answers, state, created, "
+              "next_attempt, attempts, body) VALUES (?, 'notice', ?, ?, ?, 'queued', ?, ?, 0, ?)",
+              &st, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    if (bind_text(st, 1, notice->id) | bind_text(st, 2, notice->to) |
+        bind_text(st, 3, notice->form_type) | bind_text(st, 4, id) |
+        sqlite3_bind_int64(st, 5, (sqlite3_int64)now) |
+        sqlite3_bind_int64(st, 6, (sqlite3_int64)now) |
+        bind_blob(st, 7, notice->body, notice->body_len)) {
+        rc = db_fail(s, err, "queueing the notice");
+        goto out;
+    }
+    rc = step_done(s, st, "queueing the notice", err);
+    if (rc == DAEMON_OK)
+        rc = audit_insert(s, now, ev, err);
+    if (rc == DAEMON_OK)
+        rc = commit(s, err);
+out:
+    sqlite3_finalize(st);
+    rollback(s);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+enum daemon_status
+store_inbox_erase(struct store *s, const char *id, time_t now, const struct store_event *ev,
+                  struct daemon_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum daemon_status rc;
+    int r;
+
+    pthread_mutex_lock(&s->mu);
+    rc = begin(s, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    rc = prep(s, "SELECT 1 FROM inbox WHERE id = ?", &st, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    bind_text(st, 1, id);
+    r = sqlite3_step(st);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (r != SQLITE_ROW) {
+        rc = r == SQLITE_DONE ? daemon_fail(err, DAEMON_ENOTFOUND, "no packet %s in the inbox", id)
+                              : db_fail(s, err, "reading the inbox");
+        goto out;
+    }
+    /* The key goes (the foreign key sets inbox.key_id to NULL); the ciphertext with it, so
+     * that nothing is left to attack should the store key ever leak. */
+    rc = prep(s, "DELETE FROM record_keys WHERE id = (SELECT key_id FROM inbox WHERE id = ?)", &st,
+              err);
+    if (rc != DAEMON_OK)
+        goto out;
+    bind_text(st, 1, id);
+    rc = step_done(s, st, "destroying the record key", err);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc == DAEMON_OK)
+        rc = prep(s, "UPDATE inbox SET content = NULL, key_id = NULL WHERE id = ?", &st, err);
+    if (rc == DAEMON_OK) {
+        bind_text(st, 1, id);
+        rc = step_done(s, st, "erasing the content", err);
+    }
+    if (rc == DAEMON_OK)
+        rc = audit_insert(s, now, ev, err);
+    if (rc == DAEMON_OK)
+        rc = commit(s, err);
+    /* Old pages with the key may sit in the write-ahead log until a checkpoint copies the
+     * overwritten ones back; a truncating checkpoint leaves none behind. */
+    if (rc == DAEMON_OK)
+        sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+out:
+    sqlite3_finalize(st);
+    rollback(s);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+/* ---- audit ---- */
+
+enum daemon_status
+store_audit_add(struct store *s, time_t now, const struct store_event *ev, struct daemon_err *err)
+{
+    enum daemon_status rc;
+
+    pthread_mutex_lock(&s->mu);
+    rc = audit_insert(s, now, ev, err); /* one statement: its own transaction */
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+void
+store_audit_free(struct store_audit *items, size_t n)
+{
+    size_t i;
+
+    for (i = 0; items != NULL && i < n; i++) {
+        free(items[i].event);
+        free(items[i].packet);
+        free(items[i].peer);
+        free(items[i].detail);
+    }
+    free(items);
+}
+
+enum daemon_status
+store_audit_list(struct store *s, const char *packet, size_t max, struct store_audit **items,
+                 size_t *n, struct daemon_err *err)
+{
+    struct store_audit *list = NULL, *grown;
+    size_t count = 0, cap = 0;
+    sqlite3_stmt *st = NULL;
+    enum daemon_status rc;
+    int r = SQLITE_DONE, oom = 0;
+
+    pthread_mutex_lock(&s->mu);
+    rc = prep(s,
+              packet != NULL
+                  ? "SELECT * FROM (SELECT seq, at, event, packet, peer, detail FROM audit "
+                    "WHERE packet = ?2 ORDER BY seq DESC LIMIT ?1) ORDER BY seq"
+                  : "SELECT * FROM (SELECT seq, at, event, packet, peer, detail FROM audit "
+                    "ORDER BY seq DESC LIMIT ?1) ORDER BY seq",
+              &st, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)(max < STORE_LIST_MAX ? max : STORE_LIST_MAX));
+    if (packet != NULL)
+        bind_text(st, 2, packet);
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        if (count == cap) {
+            cap = cap ? cap * 2 : 16;
+            grown = realloc(list, cap * sizeof *list);
+            if (grown == NULL) {
+                oom = 1;
+                break;
+            }
+            list = grown;
+        }
+        list[count].seq = sqlite3_column_int64(st, 0);
+        list[count].at = col_time(st, 1);
+        list[count].event = col_dup(st, 2, &oom);
+        list[count].packet = col_dup(st, 3, &oom);
+        list[count].peer = col_dup(st, 4, &oom);
+        list[count].detail = col_dup(st, 5, &oom);
+        count++;
+        if (oom)
+            break;
+    }
+    if (oom)
+        rc = daemon_fail(err, DAEMON_ENOMEM, "out of memory reading the audit trail");
+    else if (r != SQLITE_DONE)
+        rc = db_fail(s, err, "reading the audit trail");
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+    if (rc != DAEMON_OK) {
+        store_audit_free(list, count);
+        return rc;
+    }
+    *items = list;
+    *n = count;
+    return DAEMON_OK;
+}

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/*
+ * The delivery worker: one thread that POSTs what the outbox holds when it is due (packets to
+ * /v1/packets, where the recipient answers with a signed receipt that is verified against the
+ * exact bytes sent and stored; notices to /v1/notices), backs off with jitter after a failure,
+ * and gives up after the retry window. Its state is all in the store, so a restart (or a crash)
+ * picks up where it was; the receiver is idempotent on the packet id, so a packet sent again
+ * after a crash between the POST and its commit is stored once and answered with the same
+ * receipt.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "core.h"
+#include "deliver.h"
+
+/* Rows taken from the store per round; between rounds a stop is noticed. */
+#define WORKER_BATCH 8
+/* The worker looks at the outbox at least this often (and the clock for the directory). */
+#define WORKER_TICK_S 1
+/* A peer's receipt or error: a receipt is under 1 KiB; error bodies are cut. */
+#define WORKER_MAX_REPLY (64u * 1024u)
+/* The part of a peer's error message kept in last_error and the log. */
+#define WORKER_PEER_TEXT 300
+
+static void
+text_of_reply(const unsigned char *reply, size_t len, char *out, size_t size)
+{
+    json_t *j = reply != NULL ? json_loadb((const char *)reply, len, 0, NULL) : NULL;
+    const char *e = json_string_value(json_object_get(j, "error"));
+
+    snprintf(out, size, "%.*s", WORKER_PEER_TEXT, e != NULL ? e : "(no explanation)");
+    json_decref(j);
+}
+
+/* A failed attempt: the next one after a back-off, or undeliverable past the retry window.
+ * Returns when the next attempt is (0: none). */
+static time_t
+failed(struct daemon *d, const struct store_out *o, const char *why)
+{
+    const char *what = o->kind == STORE_PACKET ? "packet" : "notice";
+    struct daemon_err err = {0};
+    struct store_event ev;
+    char detail[600];
+    time_t now = time(NULL);
+    unsigned wait;
+
+    if (now >= o->created + (time_t)d->cfg->retry_window) {
+        snprintf(detail, sizeof detail, "%s not delivered after %ld attempts in %u s; last: %s",
+                 what, o->attempts + 1, d->cfg->retry_window, why);
+        ev = (struct store_event){"undeliverable", o->kind == STORE_PACKET ? o->id : o->answers,
+                                  o->to, detail};
+        if (store_outbox_undeliverable(d->store, o->id, now, why, &ev, &err) != DAEMON_OK)
+            core_log(d, CONFIG_LOG_ERROR, "store-failed", o->id, o->to, "%s", err.text);
+        core_log(d, CONFIG_LOG_ERROR, "undeliverable", o->id, o->to, "%s", detail);
+        return 0;
+    }
+    wait = deliver_backoff((unsigned)(o->attempts + 1), d->cfg->retry_initial, d->cfg->retry_max,
+                           randombytes_random());
+    if (store_outbox_retry(d->store, o->id, now + (time_t)wait, why, &err) != DAEMON_OK)
+        core_log(d, CONFIG_LOG_ERROR, "store-failed", o->id, o->to, "%s", err.text);
+    core_log(d, CONFIG_LOG_WARNING, "delivery-failed", o->id, o->to,
+             "%s, attempt %ld: %s; next attempt in %u s", what, o->attempts + 1, why, wait);
+    return now + (time_t)wait;
+}
+
+/* A packet's answer: the receipt, verified against the exact bytes sent. */
+static void
+packet_delivered(struct daemon *d, const struct store_out *o, const unsigned char *reply,
+                 size_t len)
+{
+    struct keys_notice n = {0};
+    struct daemon_err err = {0};
+    struct keys_err kerr = {0};
+    struct store_event ev;
+    char detail[300], why[600], t[KEYS_TIME_LEN + 1];
+    time_t now = time(NULL);
+    char *receipt = NULL;
+
+    /* The receipt is stored as text: one JWS, no line feed. */
+    while (len > 0 && (reply[len - 1] == '\n' || reply[len - 1] == '\r'))
+        len--;
+    receipt = malloc(len + 1);
+    if (receipt == NULL) {
+        failed(d, o, "out of memory reading the receipt");
+        return;
+    }
+    memcpy(receipt, reply, len);
+    receipt[len] = '\0';
+    if (keys_receipt_verify_local(d->dir, receipt, len, o->body, o->body_len, now, &n, &kerr) !=
+        KEYS_OK) {
+        snprintf(why, sizeof why, "the recipient's receipt does not verify: %s", kerr.text);
+        failed(d, o, why);
+        goto out;
+    }
+    snprintf(detail, sizeof detail, "receipt %s verified (received at the recipient at %s)", n.id,
+             core_time(n.issued_at, t));
+    ev = (struct store_event){"delivered", o->id, o->to, detail};
+    if (store_outbox_delivered(d->store, o->id, now, receipt, &ev, &err) != DAEMON_OK) {
+        core_log(d, CONFIG_LOG_ERROR, "store-failed", o->id, o->to, "%s", err.text);
+        goto out;
+    }
+    core_log(d, CONFIG_LOG_INFO, "delivered", o->id, o->to, "%s", detail);
+out:
+    keys_notice_clear(&n);
+    free(receipt);
+}
+
+static void
+notice_delivered(struct daemon *d, const struct store_out *o)
+{
+    struct daemon_err err = {0};
+    struct store_event ev;
+    char detail[200];
+
+    snprintf(detail, sizeof detail, "%s notice %s delivered",
+             strcmp(o->form_type, KEYS_TYP_ACCEPTANCE) == 0 ? "acceptance" : "rejection", o->id);
+    ev = (struct store_event){"notice-delivered", o->answers, o->to, detail};
+    if (store_outbox_delivered(d->store, o->id, time(NULL), NULL, &ev, &err) != DAEMON_OK) {
+        core_log(d, CONFIG_LOG_ERROR, "store-failed", o->id, o->to, "%s", err.text);
+        return;
+    }
+    core_log(d, CONFIG_LOG_INFO, "notice-delivered", o->answers, o->to, "%s", detail);
+}
+
+/* Peers that did not answer in this round, with when to try them again: the round's other
+ * rows for them wait too, instead of each waiting out its own connection timeout. */
+struct round {
+    char down[WORKER_BATCH][KEYS_OIN_LEN + 1];
+    time_t until[WORKER_BATCH];
+    size_t n;
+};
+
+/* Returns 1 when the row's peer failed earlier in the round (and puts the row off). */
+static int
+peer_down(struct daemon *d, struct round *r, const struct store_out *o)
+{
+    struct daemon_err err = {0};
+    size_t i;
+
+    for (i = 0; i < r->n; i++) {
+        if (strcmp(r->down[i], o->to) != 0)
+            continue;
+        if (store_outbox_defer(d->store, o->id, r->until[i], &err) != DAEMON_OK)
+            core_log(d, CONFIG_LOG_ERROR, "store-failed", o->id, o->to, "%s", err.text);
+        core_log(d, CONFIG_LOG_DEBUG, "delivery-deferred", o->id, o->to,
+                 "not tried: the peer did not answer another delivery just now");
+        return 1;
+    }
+    return 0;
+}
+
+static void
+mark_down(struct round *r, const char *oin, time_t until)
+{
+    if (r->n < WORKER_BATCH && until != 0) {
+        snprintf(r->down[r->n], sizeof r->down[r->n], "%s", oin);
+        r->until[r->n++] = until;
+    }
+}
+
+static void
+deliver_one(struct daemon *d, struct deliver *dl, struct round *r, const struct store_out *o)
+{
+    const int packet = o->kind == STORE_PACKET;
+    const struct keys_member *m;
+    struct daemon_err err = {0};
+    unsigned char *reply = NULL;
+    size_t reply_len = 0;
+    long status = 0;
+    char why[800], text[WORKER_PEER_TEXT + 1];
+
+    if (!core_directory_usable(d, time(NULL), why, sizeof why)) {
+        failed(d, o, why);
+        return;
+    }
+    m = keys_directory_member(d->dir, o->to);
+    if (m == NULL) {
+        snprintf(why, sizeof why, "OIN %s is not in the network directory (any more)", o->to);
+        failed(d, o, why);
+        return;
+    }
+    if (peer_down(d, r, o))
+        return;
+    if (deliver_post(dl, m->endpoint, packet ? "/v1/packets" : "/v1/notices", m->tls_pin,
+                     "application/jose", (const unsigned char *)o->body, o->body_len, &status,
+                     &reply, &reply_len, &err) != DAEMON_OK) {
+        mark_down(r, o->to, failed(d, o, err.text));
+        return;
+    }
+    if (status == 200) {
+        if (packet)
+            packet_delivered(d, o, reply, reply_len);
+        else
+            notice_delivered(d, o);
+    } else {
+        text_of_reply(reply, reply_len, text, sizeof text);
+        snprintf(why, sizeof why, "%s (%s) answered HTTP %ld: %s", m->name, m->endpoint, status,
+                 text);
+        failed(d, o, why);
+    }
+    free(reply);
+}
+
+static void *
+worker_main(void *arg)
+{
+    struct daemon *d = arg;
+    struct store_out *items = NULL;
+    struct daemon_err err = {0};
+    struct deliver *dl = NULL;
+    struct timespec until;
+    struct keys_err kerr = {0};
+    struct round r;
+    char *key_pem = NULL;
+    size_t key_len = 0, n = 0, i;
+    time_t next = 0, now;
+    int stop = 0;
+
+    if (keys_keystore_tls_key_pem(d->ks, &key_pem, &key_len, &kerr) != KEYS_OK) {
+        core_log(d, CONFIG_LOG_ERROR, "worker-failed", NULL, NULL, "%s", kerr.text);
+        return NULL;
+    }
+    if (deliver_new(keys_keystore_tls_cert_pem(d->ks), key_pem, 10000L,
+                    (long)d->cfg->send_timeout * 1000L, WORKER_MAX_REPLY, &dl, &err) != DAEMON_OK) {
+        keys_secret_free(key_pem);
+        core_log(d, CONFIG_LOG_ERROR, "worker-failed", NULL, NULL, "%s", err.text);
+        return NULL;
+    }
+    keys_secret_free(key_pem);
+
+    pthread_mutex_lock(&d->mu);
+    while (!d->stopping) {
+        d->kicked = 0;
+        pthread_mutex_unlock(&d->mu);
+
+        now = time(NULL);
+        n = 0;
+        if (store_outbox_due(d->store, now, WORKER_BATCH, &items, &n, &next, &err) != DAEMON_OK) {
+            core_log(d, CONFIG_LOG_ERROR, "store-failed", NULL, NULL, "%s", err.text);
+            next = now + WORKER_TICK_S;
+            items = NULL;
+            n = 0;
+        }
+        memset(&r, 0, sizeof r);
+        for (i = 0; i < n; i++) {
+            pthread_mutex_lock(&d->mu);
+            stop = d->stopping;
+            pthread_mutex_unlock(&d->mu);
+            if (stop)
+                break;
+            deliver_one(d, dl, &r, &items[i]);
+        }
+        store_out_free_list(items, n);
+        items = NULL;
+
+        pthread_mutex_lock(&d->mu);
+        if (d->stopping || d->kicked || n > 0)
+            continue; /* another round at once: more may be due */
+        now = time(NULL);
+        until.tv_sec = next != 0 && next < now + WORKER_TICK_S ? next : now + WORKER_TICK_S;
+        until.tv_nsec = 0;
+        if (until.tv_sec > now)
+            pthread_cond_timedwait(&d->wake, &d->mu, &until);
+    }
+    pthread_mutex_unlock(&d->mu);
+    deliver_free(dl);
+    return NULL;
+}
+
+enum daemon_status
+core_worker_start(struct daemon *d, struct daemon_err *err)
+{
+    int e;
+
+    pthread_mutex_lock(&d->mu);
+    d->stopping = 0;
+    pthread_mutex_unlock(&d->mu);
+    e = pthread_create(&d->worker, NULL, worker_main, d);
+    if (e != 0)
+        return daemon_fail(err, DAEMON_EIO, "cannot start the delivery worker: %s", strerror(e));
+    d->worker_running = 1;
+    return DAEMON_OK;
+}
+
+void
+core_worker_kick(struct daemon *d)
+{
+    pthread_mutex_lock(&d->mu);
+    d->kicked = 1;
+    pthread_cond_signal(&d->wake);
+    pthread_mutex_unlock(&d->mu);
+}
+
+void
+core_worker_stop(struct daemon *d)
+{
+    if (!d->worker_running)
+        return;
+    pthread_mutex_lock(&d->mu);
+    d->stopping = 1;
+    pthread_cond_signal(&d->wake);
+    pthread_mutex_unlock(&d->mu);
+    pthread_join(d->worker, NULL);
+    d->worker_running = 0;
+}

@@ -10,6 +10,7 @@
  *   POST /v1/inbox/ID/reject          {"reason","by"?}
  *   POST /v1/inbox/ID/update          {"form"}: a status update back to the sender -> 202
  *   GET  /v1/audit?limit=N            the audit trail, metadata only
+ *   /v1/consents...                   the consent register (daemon/consent.c)
  *
  * Errors are {"error": <for people>, "code": <short code>, "details"?: [...]}. Query options:
  * limit=N on listings, lang=nl|en for the messages about a form (default en).
@@ -18,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "consent.h"
 #include "core.h"
+#include "withdrawal.h"
 
 /* The request body of the admin API: a JSON object with a form in it, at most a form's size. */
 #define ADMIN_BODY_MAX (FORMS_MAX_BYTES_DEFAULT + 64u * 1024u)
@@ -225,6 +228,7 @@ core_inbox_item(struct daemon *d, const struct store_in *in)
         json_decref(j);
         return NULL;
     }
+    withdrawal_inbox_annotate(d, j, in->id);
     return j;
 }
 
@@ -372,6 +376,7 @@ outbox_show(struct daemon *d, const char *id, struct http_reply *reply)
         return;
     }
     json_object_set_new(j, "events", events);
+    withdrawal_outbox_annotate(d, j, id);
     /* The receipt was verified against the packet's bytes before it was stored. */
     if (o.receipt != NULL && (claims = core_jws_claims(o.receipt)) != NULL) {
         json_t *r =
@@ -605,6 +610,8 @@ core_admin_handler(void *ctx, const struct http_request *req, struct http_reply 
         health(d, reply);
         return;
     }
+    if (core_consent_admin(d, req, reply))
+        return;
     if (strcmp(path, "/v1/send") == 0 && post) {
         send_form(d, req, reply);
         return;
@@ -634,6 +641,12 @@ core_admin_handler(void *ctx, const struct http_request *req, struct http_reply 
         memcpy(id, path + 10, KEYS_UUID_LEN);
         id[KEYS_UUID_LEN] = '\0';
         rest = path + 10 + KEYS_UUID_LEN;
+        /* A withdrawn packet is no longer shown or handled (410 says why). */
+        if (((*rest == '\0' && get) ||
+             (post && (strcmp(rest, "/accept") == 0 || strcmp(rest, "/reject") == 0 ||
+                       strcmp(rest, "/update") == 0))) &&
+            withdrawal_inbox_refuse(d, id, reply))
+            return;
         if (*rest == '\0' && get) {
             inbox_show(d, id, req->peer_uid, reply);
             return;

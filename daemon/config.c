@@ -74,6 +74,7 @@ static const struct key_def keys_table[] = {
     {"retry_max", KIND_SECONDS, 0, FIELD(retry_max), 1, DAY_S},
     {"retry_window", KIND_SECONDS, 0, FIELD(retry_window), 60, 90 * DAY_S},
     {"clock_skew", KIND_SECONDS, 0, FIELD(clock_skew), 0, 3600},
+    {"withdrawal_grace", KIND_SECONDS, 0, FIELD(withdrawal_grace), 0, 365 * DAY_S},
     {"log_level", KIND_LOGLEVEL, 0, FIELD(log_level), 0, 0},
 };
 #define N_KEYS (sizeof keys_table / sizeof keys_table[0])
@@ -104,6 +105,7 @@ config_defaults(struct daemon_config *c)
     c->retry_max = 600;
     c->retry_window = 7 * DAY_S;
     c->clock_skew = 300;
+    c->withdrawal_grace = 30 * DAY_S;
     c->log_level = CONFIG_LOG_INFO;
 }
 

@@ -61,6 +61,8 @@ struct daemon_config {
     unsigned retry_max;              /* seconds, default 600 */
     unsigned retry_window;           /* seconds, default 604800 (7 days) */
     unsigned clock_skew;             /* seconds, default 300 */
+    unsigned withdrawal_grace;       /* seconds a withdrawn packet is kept (restricted) before
+                                        its content is erased, default 2592000 (30 days) */
     enum config_log_level log_level; /* default CONFIG_LOG_INFO */
 };
 

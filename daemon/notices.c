@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core.h"
+#include "withdrawal.h"
 
 json_t *
 core_jws_claims(const char *jws)
@@ -236,12 +237,19 @@ core_receive_notice(struct daemon *d, const char *peer, const unsigned char *bod
         http_reply_error(reply, 503, "directory-expired", "cannot receive: %s", why);
         return;
     }
+    if (jws_typ(body, len, typ, sizeof typ) &&
+        (strcmp(typ, KEYS_TYP_WITHDRAWAL) == 0 ||
+         strcmp(typ, KEYS_TYP_WITHDRAWAL_CONFIRMATION) == 0)) {
+        withdrawal_receive_notice(d, peer, typ, body, len, reply);
+        return;
+    }
     if (!jws_typ(body, len, typ, sizeof typ) ||
         (strcmp(typ, KEYS_TYP_ACCEPTANCE) != 0 && strcmp(typ, KEYS_TYP_REJECTION) != 0)) {
         snprintf(why, sizeof why,
-                 "not a notice this batond takes: POST an acceptance (%s) or rejection (%s) "
-                 "JWS",
-                 KEYS_TYP_ACCEPTANCE, KEYS_TYP_REJECTION);
+                 "not a notice this batond takes: POST an acceptance (%s), rejection (%s), "
+                 "withdrawal (%s) or withdrawal confirmation (%s) JWS",
+                 KEYS_TYP_ACCEPTANCE, KEYS_TYP_REJECTION, KEYS_TYP_WITHDRAWAL,
+                 KEYS_TYP_WITHDRAWAL_CONFIRMATION);
         refuse(d, reply, 400, "notice-kind", NULL, peer, why);
         return;
     }

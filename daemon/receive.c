@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "core.h"
+#include "policy.h"
 
 /* Refuses with status and code, logs it and writes the audit entry "refused". */
 static void
@@ -46,6 +47,53 @@ wipe_free(char *s)
         sodium_memzero(s, strlen(s));
         free(s);
     }
+}
+
+/* The covenant's rules on an opened packet p from peer; 0 after answering a refusal (403, or
+ * 503 when no covenant can be used), logged and audited "refused" with the rule. */
+static int
+check_policy(struct daemon *d, const struct keys_packet *p, const char *peer, time_t now,
+             struct http_reply *reply)
+{
+    const struct keys_member *from = keys_directory_member(d->dir, p->from);
+    struct policy_request r = {0};
+    struct policy_result pr = {0};
+    char why[800];
+
+    if (!core_covenant_usable(d, now, why, sizeof why)) {
+        http_reply_error(reply, 503, "covenant", "cannot receive: %s", why);
+        core_log(d, CONFIG_LOG_WARNING, "refused", p->id, peer, "cannot receive: %s", why);
+        return 0;
+    }
+    r.covenant = d->covenant;
+    r.cat = d->cat;
+    r.from_oin = p->from;
+    r.from_role = from != NULL ? from->role : NULL;
+    r.to_oin = d->me->oin;
+    r.to_role = d->me->role;
+    r.purpose = p->purpose;
+    r.basis = keys_basis_name(p->basis);
+    r.law = p->law;
+    r.form = p->form;
+    r.now = now;
+    policy_check(&r, POLICY_RECEIVE, &pr);
+    if (pr.decision == POLICY_ALLOWED) {
+        policy_result_clear(&pr);
+        return 1;
+    }
+    snprintf(why, sizeof why, "refused by the covenant (rule %s): %s", pr.rule, pr.message_en);
+    {
+        json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "error", why, "code", "policy", "rule",
+                              pr.rule, "message_nl", pr.message_nl);
+
+        if (j == NULL || http_reply_json(reply, 403, j) != DAEMON_OK)
+            http_reply_error(reply, 403, "policy", "%s", why);
+        json_decref(j);
+    }
+    core_log(d, CONFIG_LOG_WARNING, "refused", p->id, peer, "%s (HTTP 403 policy)", why);
+    core_audit(d, now, "refused", p->id, peer, "policy rule %s: %s", pr.rule, pr.message_en);
+    policy_result_clear(&pr);
+    return 0;
 }
 
 static void
@@ -115,6 +163,12 @@ receive_packet(struct daemon *d, const char *peer, const unsigned char *body, si
     }
     if (found == STORE_RECEIVED_OTHER)
         goto conflict;
+
+    /* Defence in depth: the covenant's rules again, as far as they can be checked without the
+     * sender's consent register (route, purpose, basis, BSN, no field the covenant does not let
+     * us have). */
+    if (!check_policy(d, &p, peer, now, reply))
+        goto out;
 
     if (p.issued_at > now + (time_t)d->cfg->clock_skew) {
         snprintf(why, sizeof why,

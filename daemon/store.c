@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "withdrawal.h"
 
 /* "BATN": PRAGMA application_id of a baton store, so that other tools (and baton) can tell the
  * file apart from any other SQLite database (file(1) prints it too). */
@@ -129,12 +130,30 @@ static const char schema_v1[] =
     "  detail TEXT);"
     "CREATE INDEX audit_packet ON audit (packet);";
 
+/*
+ * Version 2: the consent register (daemon/consent.c) and, per outbox packet, the consent it was
+ * sent under (so that a withdrawal reaches every recipient). The record is the consent-record
+ * form encrypted under the store key (AD = its id); the other columns are what listings and the
+ * policy need without decrypting.
+ */
+static const char schema_v2[] = "ALTER TABLE outbox ADD COLUMN consent_id TEXT;"
+                                "CREATE INDEX outbox_consent ON outbox (consent_id);"
+                                "CREATE TABLE consents ("
+                                "  id TEXT PRIMARY KEY,"
+                                "  added INTEGER NOT NULL,"
+                                "  withdrawn INTEGER,"
+                                "  reason TEXT,"
+                                "  record BLOB NOT NULL);"
+    /* the recipient's withdrawn packets (daemon/withdrawal.c) */
+    WITHDRAWAL_SCHEMA;
+
 /* migrations[v] takes a store from version v to v + 1. */
-static const char *const migrations[STORE_SCHEMA_VERSION] = {schema_v1};
+static const char *const migrations[STORE_SCHEMA_VERSION] = {schema_v1, schema_v2};
 
 /* The tables a baton store of the current version has; anything else in the file is foreign. */
-static const char *const our_tables[] = {"meta",  "outbox",     "record_keys",    "inbox",
-                                         "audit", "notices_in", "sqlite_sequence"};
+static const char *const our_tables[] = {
+    "meta",       "outbox",          "record_keys", "inbox",         "audit",
+    "notices_in", "sqlite_sequence", "consents",    "withdrawals_in"};
 
 /* ---- small helpers ---- */
 
@@ -619,6 +638,7 @@ store_out_clear(struct store_out *o)
     free(o->purpose);
     free(o->basis);
     free(o->answers);
+    free(o->consent_id);
     free(o->last_error);
     free(o->by);
     free(o->reason);
@@ -737,8 +757,8 @@ store_outbox_add(struct store *s, const struct store_out *o, time_t now,
         goto out;
     rc = prep(s,
               "INSERT INTO outbox (id, kind, to_oin, form_type, purpose, basis, answers, state, "
-              "created, next_attempt, attempts, body) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, "
-              "?, 0, ?)",
+              "created, next_attempt, attempts, body, consent_id) VALUES (?, ?, ?, ?, ?, ?, ?, "
+              "'queued', ?, ?, 0, ?, ?)",
               &st, err);
     if (rc != DAEMON_OK)
         goto out;
@@ -747,7 +767,7 @@ store_outbox_add(struct store *s, const struct store_out *o, time_t now,
         bind_text(st, 6, o->basis) | bind_text(st, 7, o->answers) |
         sqlite3_bind_int64(st, 8, (sqlite3_int64)now) |
         sqlite3_bind_int64(st, 9, (sqlite3_int64)(o->next_attempt ? o->next_attempt : now)) |
-        bind_blob(st, 10, o->body, o->body_len)) {
+        bind_blob(st, 10, o->body, o->body_len) | bind_text(st, 11, o->consent_id)) {
         rc = db_fail(s, err, "queueing");
         goto out;
     }
@@ -1308,6 +1328,58 @@ void
 store_content_free(unsigned char *content)
 {
     sodium_free(content);
+}
+
+/* ---- other components' tables ---- */
+
+enum daemon_status
+store_txn(struct store *s, int write, store_txn_fn fn, void *ctx, time_t now,
+          const struct store_event *ev, size_t n_ev, struct daemon_err *err)
+{
+    enum daemon_status rc;
+    size_t i;
+
+    if (s == NULL || fn == NULL)
+        return daemon_fail(err, DAEMON_EINVAL, "store_txn: NULL argument");
+    pthread_mutex_lock(&s->mu);
+    rc = write ? begin(s, err) : exec(s, "BEGIN", "starting a transaction", err);
+    if (rc == DAEMON_OK)
+        rc = fn(ctx, s->db, s->key, err);
+    for (i = 0; rc == DAEMON_OK && i < n_ev; i++)
+        rc = audit_insert(s, now, &ev[i], err);
+    if (rc == DAEMON_OK)
+        rc = commit(s, err);
+    if (rc != DAEMON_OK)
+        rollback(s);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+enum daemon_status
+store_blob_seal(const unsigned char *key, const unsigned char *pt, size_t len, const char *ad,
+                unsigned char **out, size_t *out_len, struct daemon_err *err)
+{
+    return seal_blob(key, pt, len, ad, out, out_len, err);
+}
+
+int
+store_blob_open(const unsigned char *key, const unsigned char *blob, size_t len, const char *ad,
+                unsigned char **pt, size_t *pt_len)
+{
+    unsigned char *buf;
+
+    if (blob == NULL || len < STORE_NONCE_BYTES + STORE_TAG_BYTES)
+        return -1;
+    buf = sodium_malloc(len - STORE_NONCE_BYTES - STORE_TAG_BYTES + 1);
+    if (buf == NULL)
+        return -1;
+    if (open_blob(key, blob, len, ad, buf, pt_len) != 0) {
+        sodium_free(buf);
+        return -1;
+    }
+    buf[*pt_len] = '\0';
+    *pt = buf;
+    return 0;
 }
 
 /* Decrypts the content of row id (the mutex held): its record key, unwrapped with the store

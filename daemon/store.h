@@ -18,7 +18,7 @@
 #include "keys.h"
 
 /* The schema version this build writes (PRAGMA user_version); store_open migrates older files. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 /* The store key and every record key: XChaCha20-Poly1305 keys. */
 #define STORE_KEY_BYTES 32
 /* The most rows a listing returns; the admin API asks for fewer. */
@@ -67,10 +67,11 @@ struct store_out {
     char id[KEYS_UUID_LEN + 1]; /* the packet id (packets) or the notice's own id (notices) */
     enum store_kind kind;
     char to[KEYS_OIN_LEN + 1];
-    char *form_type; /* packets: the form's "$schema"; notices: the notice's typ */
-    char *purpose;   /* packets only */
-    char *basis;     /* packets only */
-    char *answers;   /* notices: the packet id they answer; packets: the packet followed up */
+    char *form_type;  /* packets: the form's "$schema"; notices: the notice's typ */
+    char *purpose;    /* packets only */
+    char *basis;      /* packets only */
+    char *answers;    /* notices: the packet id they answer; packets: the packet followed up */
+    char *consent_id; /* packets under basis consent: the consent record's id; else NULL */
     enum store_out_state state;
     time_t created;
     time_t next_attempt; /* queued rows: when to try next */
@@ -244,6 +245,30 @@ enum daemon_status store_inbox_erase(struct store *s, const char *id, time_t now
 
 void store_in_clear(struct store_in *in);
 void store_in_free_list(struct store_in *items, size_t n);
+
+/* ---- other components' tables (consent.c) ---- */
+
+struct sqlite3;
+
+/* Work done by store_txn inside the store's lock and one transaction: db is the connection, key
+ * the store key (readable for store_blob_seal/_open). A status other than DAEMON_OK rolls back. */
+typedef enum daemon_status (*store_txn_fn)(void *ctx, struct sqlite3 *db, const unsigned char *key,
+                                           struct daemon_err *err);
+
+/* Runs fn in one transaction (write: BEGIN IMMEDIATE; else a read transaction), then, when it
+ * succeeded, the audit entries ev[0..n_ev) at now in the same transaction, and commits. */
+enum daemon_status store_txn(struct store *s, int write, store_txn_fn fn, void *ctx, time_t now,
+                             const struct store_event *ev, size_t n_ev, struct daemon_err *err);
+
+/* nonce || XChaCha20-Poly1305(pt, AD = ad) under key (from store_txn_fn), malloc'd. */
+enum daemon_status store_blob_seal(const unsigned char *key, const unsigned char *pt, size_t len,
+                                   const char *ad, unsigned char **out, size_t *out_len,
+                                   struct daemon_err *err);
+
+/* The inverse into a new sodium_malloc'd NUL-terminated buffer (store_content_free). 0 on success,
+ * -1 when the blob does not open under key and ad. */
+int store_blob_open(const unsigned char *key, const unsigned char *blob, size_t len, const char *ad,
+                    unsigned char **pt, size_t *pt_len);
 
 /* ---- audit ---- */
 

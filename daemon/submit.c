@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "consent.h"
 #include "core.h"
+#include "policy.h"
 
 #define FORM_PREFIX "urn:baton:form:"
 
@@ -76,6 +78,72 @@ check_form(struct daemon *d, const struct core_send *s, struct http_reply *reply
     return st == FORMS_OK;
 }
 
+/* Answers a policy refusal: 422 {"error","code":"policy","rule","message_en","message_nl"},
+ * logged and audited ("refused" with the rule); nothing is sealed or queued. */
+static void
+policy_refused(struct daemon *d, const struct core_send *s, const struct policy_result *pr,
+               time_t now, struct http_reply *reply)
+{
+    json_t *body =
+        json_pack("{s:s, s:s, s:s, s:s, s:s}", "error",
+                  s->lang == FORMS_LANG_NL ? pr->message_nl : pr->message_en, "code", "policy",
+                  "rule", pr->rule, "message_en", pr->message_en, "message_nl", pr->message_nl);
+
+    if (body != NULL && pr->rule != NULL && strcmp(pr->rule, "fields") == 0 &&
+        json_array_size(pr->removed) > 0)
+        json_object_set(body, "details", pr->removed);
+    if (body == NULL || http_reply_json(reply, 422, body) != DAEMON_OK)
+        http_reply_error(reply, 500, "no-memory", "refused (%s), but out of memory answering",
+                         pr->rule);
+    json_decref(body);
+    core_log(d, CONFIG_LOG_WARNING, "send-refused", NULL, s->to, "policy rule %s: %s", pr->rule,
+             pr->message_en);
+    core_audit(d, now, "refused", NULL, s->to,
+               "send refused by policy rule %s (purpose %.64s, "
+               "basis %s): %s",
+               pr->rule, s->purpose, s->basis, pr->message_en);
+}
+
+/* The covenant's decision on s for recipient m; 0 after answering a refusal. */
+static int
+check_policy(struct daemon *d, const struct core_send *s, const struct keys_member *m, time_t now,
+             struct policy_result *pr, struct http_reply *reply)
+{
+    struct policy_request r = {0};
+    struct consent_row row = {0};
+    struct daemon_err err = {0};
+    enum daemon_status rc = DAEMON_ENOTFOUND;
+
+    if (s->consent != NULL && strcmp(s->basis, "consent") == 0) {
+        rc = consent_get(d->store, s->consent, &row, &err);
+        if (rc != DAEMON_OK && rc != DAEMON_ENOTFOUND) {
+            http_reply_error(reply, 500, "store", "the consent register failed: %s", err.text);
+            return 0;
+        }
+    }
+    r.covenant = d->covenant;
+    r.cat = d->cat;
+    r.from_oin = d->me->oin;
+    r.from_role = d->me->role;
+    r.to_oin = m->oin;
+    r.to_role = m->role;
+    r.purpose = s->purpose;
+    r.basis = s->basis;
+    r.law = s->law;
+    r.consent = rc == DAEMON_OK ? row.record : NULL;
+    r.consent_withdrawn = rc == DAEMON_OK ? row.withdrawn : 0;
+    r.form = s->form;
+    r.follow_up = s->answers != NULL;
+    r.now = now;
+    policy_check(&r, POLICY_SEND, pr);
+    consent_row_clear(&row);
+    if (pr->decision != POLICY_ALLOWED) {
+        policy_refused(d, s, pr, now, reply);
+        return 0;
+    }
+    return 1;
+}
+
 void
 core_submit(struct daemon *d, const struct core_send *s, struct http_reply *reply)
 {
@@ -83,9 +151,13 @@ core_submit(struct daemon *d, const struct core_send *s, struct http_reply *repl
     struct keys_packet_header h = {0};
     struct daemon_err err = {0};
     struct keys_err kerr = {0};
-    struct store_event ev[2];
+    struct policy_result pr = {0};
+    struct store_event ev[3];
     struct store_out o = {0};
-    char why[600], detail[2][400], id[KEYS_UUID_LEN + 1] = "", uid[32] = "";
+    /* The minimisation record names every top-level path sent and every path removed (a form
+     * has about thirty top-level members; the covenant lists at most 200 paths). */
+    char why[600], detail[2][400], minimised[6000], id[KEYS_UUID_LEN + 1] = "", uid[32] = "",
+                                                                       sent[2400], removed[3000];
     const struct keys_member *m;
     const char *type;
     time_t now = time(NULL);
@@ -136,13 +208,16 @@ core_submit(struct daemon *d, const struct core_send *s, struct http_reply *repl
         return;
     }
 
+    if (!check_policy(d, s, m, now, &pr, reply))
+        goto out;
+
     p.to = s->to;
     p.purpose = s->purpose;
     p.law = s->law;
     p.consent_id = s->consent;
     p.covenant_id = d->covenant_id;
     p.covenant_sha256 = d->covenant_sha256;
-    p.form = s->form;
+    p.form = pr.form; /* the minimised form: only what the covenant lets this recipient have */
     st = keys_packet_seal_local(d->ks, d->dir, d->cat, &p, now, &packet, &len, id, &kerr);
     if (st != KEYS_OK) {
         if (st == KEYS_EINVAL)
@@ -177,8 +252,14 @@ core_submit(struct daemon *d, const struct core_send *s, struct http_reply *repl
              m->name, s->purpose, s->basis, s->answers != NULL ? ", follows up packet " : "",
              s->answers != NULL ? s->answers : "", uid);
     snprintf(detail[1], sizeof detail[1], "signed and encrypted for key %s, %zu bytes", h.kid, len);
+    snprintf(minimised, sizeof minimised,
+             "minimised per the covenant for %s (%s): sent %s; removed %s; categories %s", m->role,
+             s->purpose, policy_paths_text(pr.sent, sent, sizeof sent),
+             policy_paths_text(pr.removed, removed, sizeof removed),
+             policy_paths_text(pr.categories, why, sizeof why));
     ev[0] = (struct store_event){"submitted", id, s->to, detail[0]};
-    ev[1] = (struct store_event){"sealed", id, s->to, detail[1]};
+    ev[1] = (struct store_event){"minimised", id, s->to, minimised};
+    ev[2] = (struct store_event){"sealed", id, s->to, detail[1]};
     memcpy(o.id, id, sizeof o.id);
     o.kind = STORE_PACKET;
     snprintf(o.to, sizeof o.to, "%s", s->to);
@@ -186,9 +267,10 @@ core_submit(struct daemon *d, const struct core_send *s, struct http_reply *repl
     o.purpose = (char *)s->purpose;
     o.basis = (char *)s->basis;
     o.answers = (char *)s->answers;
+    o.consent_id = strcmp(s->basis, "consent") == 0 ? (char *)s->consent : NULL;
     o.body = packet;
     o.body_len = len;
-    if (store_outbox_add(d->store, &o, now, ev, 2, &err) != DAEMON_OK) {
+    if (store_outbox_add(d->store, &o, now, ev, 3, &err) != DAEMON_OK) {
         http_reply_error(reply, 500, "store", "the form could not be queued: %s", err.text);
         core_log(d, CONFIG_LOG_ERROR, "store-failed", id, s->to, "%s", err.text);
         goto out;
@@ -200,6 +282,7 @@ core_submit(struct daemon *d, const struct core_send *s, struct http_reply *repl
         http_reply_error(reply, 500, "no-memory", "queued as %s, but out of memory answering", id);
     json_decref(body);
 out:
+    policy_result_clear(&pr);
     keys_packet_header_clear(&h);
     free(packet);
 }

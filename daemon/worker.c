@@ -17,6 +17,7 @@
 
 #include "core.h"
 #include "deliver.h"
+#include "withdrawal.h"
 
 /* Rows taken from the store per round; between rounds a stop is noticed. */
 #define WORKER_BATCH 8
@@ -118,7 +119,13 @@ notice_delivered(struct daemon *d, const struct store_out *o)
     char detail[200];
 
     snprintf(detail, sizeof detail, "%s notice %s delivered",
-             strcmp(o->form_type, KEYS_TYP_ACCEPTANCE) == 0 ? "acceptance" : "rejection", o->id);
+             strcmp(o->form_type, KEYS_TYP_ACCEPTANCE) == 0   ? "acceptance"
+             : strcmp(o->form_type, KEYS_TYP_REJECTION) == 0  ? "rejection"
+             : strcmp(o->form_type, KEYS_TYP_WITHDRAWAL) == 0 ? "withdrawal"
+             : strcmp(o->form_type, KEYS_TYP_WITHDRAWAL_CONFIRMATION) == 0
+                 ? "withdrawal confirmation"
+                 : "status",
+             o->id);
     ev = (struct store_event){"notice-delivered", o->answers, o->to, detail};
     if (store_outbox_delivered(d->store, o->id, time(NULL), NULL, &ev, &err) != DAEMON_OK) {
         core_log(d, CONFIG_LOG_ERROR, "store-failed", o->id, o->to, "%s", err.text);
@@ -218,7 +225,7 @@ worker_main(void *arg)
     struct round r;
     char *key_pem = NULL;
     size_t key_len = 0, n = 0, i;
-    time_t next = 0, now;
+    time_t next = 0, now, swept = 0;
     int stop = 0;
 
     if (keys_keystore_tls_key_pem(d->ks, &key_pem, &key_len, &kerr) != KEYS_OK) {
@@ -232,6 +239,8 @@ worker_main(void *arg)
         return NULL;
     }
     keys_secret_free(key_pem);
+    /* Withdrawal notices a crash kept from being queued go out now. */
+    withdrawal_resume(d);
 
     pthread_mutex_lock(&d->mu);
     while (!d->stopping) {
@@ -257,6 +266,10 @@ worker_main(void *arg)
         }
         store_out_free_list(items, n);
         items = NULL;
+        if (now != swept) { /* at most once a second */
+            withdrawal_sweep(d, now);
+            swept = now;
+        }
 
         pthread_mutex_lock(&d->mu);
         if (d->stopping || d->kicked || n > 0)

@@ -80,9 +80,13 @@ kind_name(const char *typ)
     static const struct {
         const char *typ, *name;
     } kinds[] = {
-        {KEYS_TYP_PACKET, "packet"},         {KEYS_TYP_RECEIPT, "receipt"},
-        {KEYS_TYP_ACCEPTANCE, "acceptance"}, {KEYS_TYP_REJECTION, "rejection"},
-        {KEYS_TYP_STATUS, "status update"},  {KEYS_TYP_WITHDRAWAL, "withdrawal notice"},
+        {KEYS_TYP_PACKET, "packet"},
+        {KEYS_TYP_RECEIPT, "receipt"},
+        {KEYS_TYP_ACCEPTANCE, "acceptance"},
+        {KEYS_TYP_REJECTION, "rejection"},
+        {KEYS_TYP_STATUS, "status update"},
+        {KEYS_TYP_WITHDRAWAL, "withdrawal notice"},
+        {KEYS_TYP_WITHDRAWAL_CONFIRMATION, "withdrawal confirmation"},
     };
     size_t i;
 

@@ -427,6 +427,8 @@ void keys_secret_free(void *secret);
 #define KEYS_TYP_REJECTION "baton-rejection+jws"   /* "we do not take over, because ..." */
 #define KEYS_TYP_STATUS "baton-status+jws"         /* follow-up status on a handover */
 #define KEYS_TYP_WITHDRAWAL "baton-withdrawal+jws" /* consent withdrawn: erase what you got */
+/* "we restricted what we got under the withdrawn consent and will erase it" */
+#define KEYS_TYP_WITHDRAWAL_CONFIRMATION "baton-withdrawal-confirmation+jws"
 /* The outer JWE of a packet: its "typ", and "cty" (what it encrypts) is KEYS_TYP_PACKET. */
 #define KEYS_TYP_SEALED "baton-packet+jwe"
 

@@ -20,6 +20,7 @@ static const struct kind {
     {KEYS_TYP_REJECTION, "rejection", 1},
     {KEYS_TYP_STATUS, "status update", 1},
     {KEYS_TYP_WITHDRAWAL, "withdrawal notice", 0},
+    {KEYS_TYP_WITHDRAWAL_CONFIRMATION, "withdrawal confirmation", 1},
 };
 
 /* The members every notice has, which extra may not set. */

@@ -26,6 +26,7 @@ const struct cli_command cli_commands[] = {
     {"accept", "take a received form over (signed notice back)", cmd_accept, cmd_accept_help},
     {"reject", "refuse a received form, with a reason", cmd_reject, cmd_reject_help},
     {"update", "send a status update on a received form back", cmd_update, cmd_update_help},
+    {"consent", "register, list, show or withdraw consents", cmd_consent, cmd_consent_help},
     {NULL, NULL, NULL, NULL},
 };
 

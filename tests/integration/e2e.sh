@@ -35,8 +35,8 @@ cp "$W/out" "$W/status.json"
     [ -n "$(j "$W/status.json" receipt.id)" ] &&
     [ -n "$(j "$W/status.json" receipt.received_at)" ]
 check "the receipt is verified and stored at the school" test $? -eq 0
-check "the school's events show submitted, sealed, delivered" \
-    test "$(j "$W/status.json" events.0.event) $(j "$W/status.json" events.1.event) $(j "$W/status.json" events.2.event)" = "submitted sealed delivered"
+check "the school's events show submitted, minimised, sealed, delivered" \
+    test "$(j "$W/status.json" events.0.event) $(j "$W/status.json" events.1.event) $(j "$W/status.json" events.2.event) $(j "$W/status.json" events.3.event)" = "submitted minimised sealed delivered"
 
 b gemeente inbox --json
 cp "$W/out" "$W/inbox.json"

@@ -20,6 +20,8 @@
  *   itest_helper sql DATABASE STATEMENT
  *       runs one SQL statement on a daemon's store, as an operator's sqlite3 shell would (to
  *       move a time back, for the deadline tests); the daemon may be running
+ *   itest_helper query DATABASE STATEMENT
+ *       as sql, printing the first column of each row (text), one a line
  *   itest_helper reseal KEYSTORE PACKET OUT
  *       decrypts PACKET (addressed to KEYSTORE's organisation) and encrypts its signed content
  *       again to the same key with the same routing header: the same packet id, other bytes
@@ -265,8 +267,19 @@ done:
     return rc;
 }
 
+/* Prints the first column of every row as text, one a line (sqlite3_exec's callback). */
 static int
-sql(const char *path, const char *statement)
+print_row(void *ctx, int n, char **values, char **names)
+{
+    (void)ctx;
+    (void)names;
+    if (n > 0)
+        printf("%s\n", values[0] != NULL ? values[0] : "");
+    return 0;
+}
+
+static int
+sql(const char *path, const char *statement, int print)
 {
     sqlite3 *db = NULL;
     char *msg = NULL;
@@ -277,7 +290,7 @@ sql(const char *path, const char *statement)
         rc = 2;
     } else {
         sqlite3_busy_timeout(db, 5000);
-        if (sqlite3_exec(db, statement, NULL, NULL, &msg) != SQLITE_OK) {
+        if (sqlite3_exec(db, statement, print ? print_row : NULL, NULL, &msg) != SQLITE_OK) {
             fprintf(stderr, "itest_helper: %s: %s\n", path, msg != NULL ? msg : "failed");
             rc = 1;
         }
@@ -343,7 +356,9 @@ main(int argc, char **argv)
     if (argc == 4 && strcmp(argv[1], "json") == 0)
         return json_at(argv[2], argv[3]);
     if (argc == 4 && strcmp(argv[1], "sql") == 0)
-        return sql(argv[2], argv[3]);
+        return sql(argv[2], argv[3], 0);
+    if (argc == 4 && strcmp(argv[1], "query") == 0)
+        return sql(argv[2], argv[3], 1);
     if ((argc == 5 || argc == 6) && strcmp(argv[1], "admin") == 0)
         return admin(argv[2], argv[3], argv[4], argc == 6 ? argv[5] : NULL);
     if (keys_init(&kerr) != KEYS_OK) {
@@ -354,7 +369,7 @@ main(int argc, char **argv)
         return post(argv[2], argv[3], argv[4], argv[5], argv[6], argv[7]);
     if (argc == 5 && strcmp(argv[1], "reseal") == 0)
         return reseal(argv[2], argv[3], argv[4]);
-    fputs("usage: itest_helper ports N | json FILE PATH | sql DATABASE STATEMENT |\n"
+    fputs("usage: itest_helper ports N | json FILE PATH | sql|query DATABASE STATEMENT |\n"
           "       admin SOCKET METHOD PATH [BODY] |\n"
           "       post KEYSTORE URL PATH PIN BODY REPLY | reseal KEYSTORE PACKET OUT\n",
           stderr);

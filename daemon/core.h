@@ -146,6 +146,20 @@ void core_decide(struct daemon *d, const char *id, enum store_in_state state, co
 void core_receive_notice(struct daemon *d, const char *peer, const unsigned char *body, size_t len,
                          struct http_reply *reply);
 
+/* Refuses a notice from peer: answers reply with status, code and why, logs and audits it.
+ * packet (the packet the notice is about) may be NULL. */
+void core_refuse_notice(struct daemon *d, struct http_reply *reply, int status, const char *code,
+                        const char *packet, const char *peer, const char *why);
+
+/* Finds the packet that the verified notice n answers in the outbox, into *o, and checks that n
+ * is bound to the exact bytes that were sent. what names the notice and relation how it refers
+ * to the packet in the refusals ("notice", "answers"). Returns 1 if so; else answers reply (404
+ * or 400, logged and audited, or 500 when the store fails) and returns 0. *o is the caller's to
+ * clear (store_out_clear) either way. */
+int core_notice_sent_packet(struct daemon *d, const char *peer, const struct keys_notice *n,
+                            const char *what, const char *relation, struct store_out *o,
+                            struct http_reply *reply);
+
 /* The claims of a compact JWS, read without verifying it (for one that was verified before it
  * was stored). New reference, or NULL. */
 json_t *core_jws_claims(const char *jws);

@@ -203,15 +203,46 @@ out:
     store_in_clear(&in);
 }
 
-/* Refuses a notice: logged and audited. */
-static void
-refuse(struct daemon *d, struct http_reply *reply, int status, const char *code, const char *packet,
-       const char *peer, const char *why)
+void
+core_refuse_notice(struct daemon *d, struct http_reply *reply, int status, const char *code,
+                   const char *packet, const char *peer, const char *why)
 {
     http_reply_error(reply, status, code, "%s", why);
     core_log(d, CONFIG_LOG_WARNING, "notice-refused", packet, peer, "%s (HTTP %d %s)", why, status,
              code);
     core_audit(d, time(NULL), "notice-refused", packet, peer, "%s: %s", code, why);
+}
+
+int
+core_notice_sent_packet(struct daemon *d, const char *peer, const struct keys_notice *n,
+                        const char *what, const char *relation, struct store_out *o,
+                        struct http_reply *reply)
+{
+    struct daemon_err err = {0};
+    struct keys_err kerr = {0};
+    enum daemon_status rc;
+    char why[800];
+
+    rc = store_outbox_get(d->store, n->packet_id, o, &err);
+    if (rc == DAEMON_OK && o->kind != STORE_PACKET)
+        rc = DAEMON_ENOTFOUND;
+    if (rc != DAEMON_OK) {
+        if (rc != DAEMON_ENOTFOUND) {
+            http_reply_error(reply, 500, "store", "%s", err.text);
+            return 0;
+        }
+        snprintf(why, sizeof why, "the %s %s packet %s, which this organisation did not send", what,
+                 relation, n->packet_id);
+        core_refuse_notice(d, reply, 404, "unknown-packet", n->packet_id, peer, why);
+        return 0;
+    }
+    /* Bound to the exact bytes we sent, and from their recipient to us. */
+    if (keys_notice_answers(n, o->body, o->body_len, &kerr) != KEYS_OK) {
+        snprintf(why, sizeof why, "%s refused: %s", what, kerr.text);
+        core_refuse_notice(d, reply, 400, "notice-refused", n->packet_id, peer, why);
+        return 0;
+    }
+    return 1;
 }
 
 void
@@ -250,7 +281,7 @@ core_receive_notice(struct daemon *d, const char *peer, const unsigned char *bod
                  "withdrawal (%s) or withdrawal confirmation (%s) JWS",
                  KEYS_TYP_ACCEPTANCE, KEYS_TYP_REJECTION, KEYS_TYP_WITHDRAWAL,
                  KEYS_TYP_WITHDRAWAL_CONFIRMATION);
-        refuse(d, reply, 400, "notice-kind", NULL, peer, why);
+        core_refuse_notice(d, reply, 400, "notice-kind", NULL, peer, why);
         return;
     }
     state = strcmp(typ, KEYS_TYP_ACCEPTANCE) == 0 ? STORE_ACCEPTED : STORE_REJECTED;
@@ -258,7 +289,8 @@ core_receive_notice(struct daemon *d, const char *peer, const unsigned char *bod
     st = keys_notice_verify(&trust, typ, (const char *)body, len, now, &n, &kerr);
     if (st != KEYS_OK) {
         snprintf(why, sizeof why, "notice refused: %s", kerr.text);
-        refuse(d, reply, keys_status_is_refusal(st) ? 400 : 500, "notice-refused", NULL, peer, why);
+        core_refuse_notice(d, reply, keys_status_is_refusal(st) ? 400 : 500, "notice-refused", NULL,
+                           peer, why);
         return;
     }
     if (strcmp(n.from, peer) != 0) {
@@ -266,37 +298,17 @@ core_receive_notice(struct daemon *d, const char *peer, const unsigned char *bod
                  "the notice is from OIN %s, but the TLS client is OIN %s: a notice must be "
                  "delivered by its issuer's own endpoint",
                  n.from, peer);
-        refuse(d, reply, 403, "from-mismatch", n.packet_id, peer, why);
+        core_refuse_notice(d, reply, 403, "from-mismatch", n.packet_id, peer, why);
         goto out;
     }
     if (strcmp(n.to, d->me->oin) != 0) {
         snprintf(why, sizeof why, "the notice is addressed to OIN %s, not to this organisation",
                  n.to);
-        refuse(d, reply, 403, "not-for-us", n.packet_id, peer, why);
+        core_refuse_notice(d, reply, 403, "not-for-us", n.packet_id, peer, why);
         goto out;
     }
-    rc = store_outbox_get(d->store, n.packet_id, &o, &err);
-    if (rc == DAEMON_OK && o.kind != STORE_PACKET)
-        rc = DAEMON_ENOTFOUND;
-    if (rc != DAEMON_OK) {
-        if (rc != DAEMON_ENOTFOUND) {
-            http_reply_error(reply, 500, "store", "%s", err.text);
-            goto out;
-        }
-        snprintf(why, sizeof why,
-                 "the notice answers packet %s, which this organisation did not "
-                 "send",
-                 n.packet_id);
-        refuse(d, reply, 404, "unknown-packet", n.packet_id, peer, why);
+    if (!core_notice_sent_packet(d, peer, &n, "notice", "answers", &o, reply))
         goto out;
-    }
-    /* Bound to the exact bytes we sent, and from their recipient to us. */
-    st = keys_notice_answers(&n, o.body, o.body_len, &kerr);
-    if (st != KEYS_OK) {
-        snprintf(why, sizeof why, "notice refused: %s", kerr.text);
-        refuse(d, reply, 400, "notice-refused", n.packet_id, peer, why);
-        goto out;
-    }
     by = json_string_value(
         json_object_get(n.claims, state == STORE_ACCEPTED ? "accepted_by" : "rejected_by"));
     reason = json_string_value(json_object_get(n.claims, "reason"));
@@ -309,7 +321,7 @@ core_receive_notice(struct daemon *d, const char *peer, const unsigned char *bod
                        "characters on one line)"
                      : "the rejection must give a \"reason\" (1 to %d characters)",
                  state == STORE_ACCEPTED ? CORE_BY_MAX : CORE_REASON_MAX);
-        refuse(d, reply, 400, "notice-refused", n.packet_id, peer, why);
+        core_refuse_notice(d, reply, 400, "notice-refused", n.packet_id, peer, why);
         goto out;
     }
     snprintf(detail, sizeof detail, "%s%s%.200s; notice %s verified",
@@ -325,7 +337,7 @@ core_receive_notice(struct daemon *d, const char *peer, const unsigned char *bod
             http_reply_error(reply, 409, "not-yet", "%s", err.text);
             core_log(d, CONFIG_LOG_INFO, "notice-early", n.packet_id, peer, "%s", err.text);
         } else {
-            refuse(d, reply, 409, "state", n.packet_id, peer, err.text);
+            core_refuse_notice(d, reply, 409, "state", n.packet_id, peer, err.text);
         }
         goto out;
     }

@@ -150,17 +150,6 @@ reply_ok(struct http_reply *reply, const char *confirmation)
     json_decref(ok);
 }
 
-/* Refuses a notice: answered, logged and audited. */
-static void
-refuse(struct daemon *d, struct http_reply *reply, int status, const char *code, const char *packet,
-       const char *peer, const char *why)
-{
-    http_reply_error(reply, status, code, "%s", why);
-    core_log(d, CONFIG_LOG_WARNING, "notice-refused", packet, peer, "%s (HTTP %d %s)", why, status,
-             code);
-    core_audit(d, time(NULL), "notice-refused", packet, peer, "%s: %s", code, why);
-}
-
 /* ---- the sender: queueing withdrawal notices ---- */
 
 struct to_notify {
@@ -432,7 +421,8 @@ receive_withdrawal(struct daemon *d, const char *peer, const unsigned char *body
     st = keys_notice_verify(&trust, KEYS_TYP_WITHDRAWAL, (const char *)body, len, now, &n, &kerr);
     if (st != KEYS_OK) {
         snprintf(why, sizeof why, "withdrawal notice refused: %s", kerr.text);
-        refuse(d, reply, keys_status_is_refusal(st) ? 400 : 500, "notice-refused", NULL, peer, why);
+        core_refuse_notice(d, reply, keys_status_is_refusal(st) ? 400 : 500, "notice-refused", NULL,
+                           peer, why);
         return;
     }
     if (strcmp(n.from, peer) != 0) {
@@ -440,20 +430,21 @@ receive_withdrawal(struct daemon *d, const char *peer, const unsigned char *body
                  "the withdrawal notice is from OIN %s, but the TLS client is OIN %s: a notice "
                  "must be delivered by its issuer's own endpoint",
                  n.from, peer);
-        refuse(d, reply, 403, "from-mismatch", n.packet_id, peer, why);
+        core_refuse_notice(d, reply, 403, "from-mismatch", n.packet_id, peer, why);
         goto out;
     }
     if (strcmp(n.to, d->me->oin) != 0) {
         snprintf(why, sizeof why,
                  "the withdrawal notice is addressed to OIN %s, not to this organisation", n.to);
-        refuse(d, reply, 403, "not-for-us", n.packet_id, peer, why);
+        core_refuse_notice(d, reply, 403, "not-for-us", n.packet_id, peer, why);
         goto out;
     }
     consent = json_string_value(json_object_get(json_object_get(n.claims, "consent"), "id"));
     if (!good_consent_id(consent)) {
-        refuse(d, reply, 400, "notice-refused", n.packet_id, peer,
-               "the withdrawal notice must name the withdrawn consent in \"consent\": {\"id\": "
-               "RECORD_ID}");
+        core_refuse_notice(
+            d, reply, 400, "notice-refused", n.packet_id, peer,
+            "the withdrawal notice must name the withdrawn consent in \"consent\": {\"id\": "
+            "RECORD_ID}");
         goto out;
     }
     rc = store_inbox_get(d->store, n.packet_id, &in, NULL, NULL, &err);
@@ -478,7 +469,7 @@ receive_withdrawal(struct daemon *d, const char *peer, const unsigned char *body
                  "the withdrawal notice is about packet %s, but that packet came from another "
                  "organisation or had other bytes here: a sender withdraws only what it sent",
                  n.packet_id);
-        refuse(d, reply, 403, "not-your-packet", n.packet_id, peer, why);
+        core_refuse_notice(d, reply, 403, "not-your-packet", n.packet_id, peer, why);
         goto out;
     }
     if (in.basis == NULL || strcmp(in.basis, "consent") != 0) {
@@ -486,7 +477,7 @@ receive_withdrawal(struct daemon *d, const char *peer, const unsigned char *body
                  "packet %s was sent on the basis %s, not under a consent: a consent "
                  "withdrawal does not apply to it",
                  n.packet_id, in.basis != NULL ? in.basis : "?");
-        refuse(d, reply, 409, "not-under-consent", n.packet_id, peer, why);
+        core_refuse_notice(d, reply, 409, "not-under-consent", n.packet_id, peer, why);
         goto out;
     }
     if (stored_consent(d, n.packet_id, consent, &match) && !match) {
@@ -494,7 +485,7 @@ receive_withdrawal(struct daemon *d, const char *peer, const unsigned char *body
                  "packet %s was not sent under consent %s: the withdrawal notice names another "
                  "consent than the packet",
                  n.packet_id, consent);
-        refuse(d, reply, 409, "other-consent", n.packet_id, peer, why);
+        core_refuse_notice(d, reply, 409, "other-consent", n.packet_id, peer, why);
         goto out;
     }
 
@@ -646,7 +637,8 @@ receive_confirmation(struct daemon *d, const char *peer, const unsigned char *bo
                             &n, &kerr);
     if (st != KEYS_OK) {
         snprintf(why, sizeof why, "withdrawal confirmation refused: %s", kerr.text);
-        refuse(d, reply, keys_status_is_refusal(st) ? 400 : 500, "notice-refused", NULL, peer, why);
+        core_refuse_notice(d, reply, keys_status_is_refusal(st) ? 400 : 500, "notice-refused", NULL,
+                           peer, why);
         return;
     }
     if (strcmp(n.from, peer) != 0 || strcmp(n.to, d->me->oin) != 0) {
@@ -654,39 +646,21 @@ receive_confirmation(struct daemon *d, const char *peer, const unsigned char *bo
                  "the withdrawal confirmation goes from OIN %s to OIN %s, but it came from OIN "
                  "%s to this organisation (OIN %s)",
                  n.from, n.to, peer, d->me->oin);
-        refuse(d, reply, 403, "from-mismatch", n.packet_id, peer, why);
+        core_refuse_notice(d, reply, 403, "from-mismatch", n.packet_id, peer, why);
         goto out;
     }
     withdrawal = json_string_value(json_object_get(n.claims, "withdrawal"));
     erase = json_object_get(n.claims, "erase_after");
     if (withdrawal == NULL || strlen(withdrawal) != KEYS_UUID_LEN || !json_is_integer(erase) ||
         json_integer_value(erase) < 0) {
-        refuse(d, reply, 400, "notice-refused", n.packet_id, peer,
-               "the withdrawal confirmation must name the withdrawal notice it confirms in "
-               "\"withdrawal\" and when the content is erased in \"erase_after\"");
+        core_refuse_notice(
+            d, reply, 400, "notice-refused", n.packet_id, peer,
+            "the withdrawal confirmation must name the withdrawal notice it confirms in "
+            "\"withdrawal\" and when the content is erased in \"erase_after\"");
         goto out;
     }
-    rc = store_outbox_get(d->store, n.packet_id, &o, &err);
-    if (rc == DAEMON_OK && o.kind != STORE_PACKET)
-        rc = DAEMON_ENOTFOUND;
-    if (rc != DAEMON_OK) {
-        if (rc != DAEMON_ENOTFOUND) {
-            http_reply_error(reply, 500, "store", "%s", err.text);
-            goto out;
-        }
-        snprintf(why, sizeof why,
-                 "the withdrawal confirmation is about packet %s, which this organisation did "
-                 "not send",
-                 n.packet_id);
-        refuse(d, reply, 404, "unknown-packet", n.packet_id, peer, why);
+    if (!core_notice_sent_packet(d, peer, &n, "withdrawal confirmation", "is about", &o, reply))
         goto out;
-    }
-    st = keys_notice_answers(&n, o.body, o.body_len, &kerr);
-    if (st != KEYS_OK) {
-        snprintf(why, sizeof why, "withdrawal confirmation refused: %s", kerr.text);
-        refuse(d, reply, 400, "notice-refused", n.packet_id, peer, why);
-        goto out;
-    }
     text = strndup((const char *)body, len);
     if (text == NULL) {
         http_reply_error(reply, 500, "no-memory", "out of memory");
@@ -713,8 +687,8 @@ receive_confirmation(struct daemon *d, const char *peer, const unsigned char *bo
                            : "the confirmation names withdrawal notice %s, which is not the one "
                              "sent for this packet",
                  c.unknown ? n.packet_id : withdrawal);
-        refuse(d, reply, 409, c.unknown ? "no-withdrawal" : "other-withdrawal", n.packet_id, peer,
-               why);
+        core_refuse_notice(d, reply, 409, c.unknown ? "no-withdrawal" : "other-withdrawal",
+                           n.packet_id, peer, why);
         goto out;
     }
     if (!c.again)

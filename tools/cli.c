@@ -157,3 +157,28 @@ cli_lang(const char *value, enum forms_lang *out)
     *out = strncmp(locale_messages(), "en", 2) == 0 ? FORMS_LANG_EN : FORMS_LANG_NL;
     return true;
 }
+
+void
+cli_form_invalid(const char *command, const char *name, const char *done,
+                 const struct forms_result *res, enum forms_lang lang)
+{
+    const struct forms_error *e;
+    const char *msg;
+    size_t i;
+
+    fflush(stdout);
+    fprintf(stderr, "baton %s: ", command);
+    cli_put_safe(stderr, name);
+    fprintf(stderr, ": the form is invalid, nothing was %s (%zu error%s):\n", done, res->count,
+            res->count == 1 ? "" : "s");
+    for (i = 0; i < res->count; i++) {
+        e = &res->errors[i];
+        msg = e->message[lang] != NULL ? e->message[lang] : e->message[FORMS_LANG_NL];
+        fputs("  ", stderr);
+        cli_put_safe(stderr,
+                     e->instance_location[0] != '\0' ? e->instance_location : "(top level)");
+        fputs(": ", stderr);
+        cli_put_safe(stderr, msg != NULL ? msg : e->keyword);
+        fputc('\n', stderr);
+    }
+}

@@ -104,6 +104,12 @@ int cli_usage(const char *command, const char *fmt, ...) __attribute__((format(p
  * cursor or hide text, become \xNN escapes, since names and messages may quote hostile input. */
 void cli_put_safe(FILE *out, const char *s);
 
+/* "baton COMMAND: NAME: the form is invalid, nothing was DONE (N errors):" on standard error,
+ * then each error of res with where it is and its message in lang (Dutch when there is none in
+ * lang), made safe. Standard output is flushed first, so that the two keep their order. */
+void cli_form_invalid(const char *command, const char *name, const char *done,
+                      const struct forms_result *res, enum forms_lang lang);
+
 /* The language for messages: --lang's value if given, else the locale (LC_ALL, LC_MESSAGES,
  * LANG: "en..." is English), else Dutch. False when value is not "nl" or "en". */
 bool cli_lang(const char *value, enum forms_lang *out);

@@ -112,10 +112,7 @@ check_form(const struct cli_network *net, const char *path, enum forms_lang lang
     struct forms_result res = {0, NULL};
     struct forms_err err = {0};
     enum forms_status st;
-    const struct forms_error *e;
-    const char *msg;
     json_t *form = NULL;
-    size_t i;
     int rc = CLI_UNUSABLE;
 
     st = forms_parse_file(path, NULL, &form, &err);
@@ -134,21 +131,7 @@ check_form(const struct cli_network *net, const char *path, enum forms_lang lang
     }
     st = forms_validate(schema, form, &res, &err);
     if (st == FORMS_EINVALID) {
-        fflush(stdout);
-        fputs("baton seal: ", stderr);
-        cli_put_safe(stderr, name);
-        fprintf(stderr, ": the form is invalid, nothing was sealed (%zu error%s):\n", res.count,
-                res.count == 1 ? "" : "s");
-        for (i = 0; i < res.count; i++) {
-            e = &res.errors[i];
-            msg = e->message[lang] != NULL ? e->message[lang] : e->message[FORMS_LANG_NL];
-            fputs("  ", stderr);
-            cli_put_safe(stderr,
-                         e->instance_location[0] != '\0' ? e->instance_location : "(top level)");
-            fputs(": ", stderr);
-            cli_put_safe(stderr, msg != NULL ? msg : e->keyword);
-            fputc('\n', stderr);
-        }
+        cli_form_invalid("seal", name, "sealed", &res, lang);
         rc = CLI_NO;
         goto out;
     }

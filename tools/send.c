@@ -171,11 +171,9 @@ admin_check_form(const char *command, const char *path, const char *expect, enum
     struct cli_network net = {0};
     struct forms_err err = {0};
     enum forms_status st;
-    const struct forms_error *e;
-    const char *msg;
     json_t *form = NULL;
     char prefix[64];
-    size_t i, n;
+    size_t n;
     int rc;
 
     rc = cli_network_start(command, &net);
@@ -222,21 +220,7 @@ admin_check_form(const char *command, const char *path, const char *expect, enum
     if (st == FORMS_EINVALID) {
         if (json)
             print_invalid_json(&res, lang);
-        fflush(stdout);
-        fprintf(stderr, "baton %s: ", command);
-        cli_put_safe(stderr, name);
-        fprintf(stderr, ": the form is invalid, nothing was sent (%zu error%s):\n", res.count,
-                res.count == 1 ? "" : "s");
-        for (i = 0; i < res.count; i++) {
-            e = &res.errors[i];
-            msg = e->message[lang] != NULL ? e->message[lang] : e->message[FORMS_LANG_NL];
-            fputs("  ", stderr);
-            cli_put_safe(stderr,
-                         e->instance_location[0] != '\0' ? e->instance_location : "(top level)");
-            fputs(": ", stderr);
-            cli_put_safe(stderr, msg != NULL ? msg : e->keyword);
-            fputc('\n', stderr);
-        }
+        cli_form_invalid(command, name, "sent", &res, lang);
         rc = CLI_NO;
         goto out;
     }

@@ -16,55 +16,19 @@ BATON=$1
 SRC=$2
 GROUP=$3
 
-# Sanitizer reports must not pass as baton's own exit status 1 or 2.
-ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
-UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=86:print_stacktrace=1"
-export ASAN_OPTIONS UBSAN_OPTIONS
+CLI_NAME=keys
+. "$(dirname "$0")/lib.sh"
 # The tests say where the keystore and its passphrase come from; nothing of the caller's counts.
 unset BATON_KEYSTORE BATON_PASSPHRASE
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/baton-keys.XXXXXX") || exit 2
-trap 'rm -rf "$T"' EXIT INT TERM
 umask 022
 
 OIN=00000001812345671000
 OIN2=00000001812345682000
 PASS='correct horse battery staple'
 
-passed=0
-failed=0
-
-pass() {
-    passed=$((passed + 1))
-    printf 'ok - %s\n' "$1"
-}
-
-fail() {
-    failed=$((failed + 1))
-    printf 'FAIL - %s\n' "$1"
-    printf '    command: %s\n' "$last"
-    printf '    exit status: %s\n' "$rc"
-    printf '    stdout:\n'
-    head -c 3000 "$T/out" | sed 's/^/      /'
-    printf '    stderr:\n'
-    head -c 3000 "$T/err" | sed 's/^/      /'
-}
-
-sanitizer_check() {
-    if grep -q -e 'Sanitizer' -e 'runtime error:' "$T/err"; then
-        fail "no sanitizer report from: $last"
-    fi
-}
-
-# b ARG...: runs baton with standard input from /dev/null (no terminal: nobody to ask).
-# e VAR=VALUE... -- ARG...: the same with those variables in its environment.
-b() {
-    last="baton $*"
-    "$BATON" "$@" </dev/null >"$T/out" 2>"$T/err"
-    rc=$?
-    sanitizer_check
-}
-
+# e VAR=VALUE... -- ARG...: runs baton like b, with standard input from /dev/null (no terminal:
+# nobody to ask), and with those variables in its environment.
 e() {
     last="env"
     for arg in "$@"; do
@@ -82,30 +46,6 @@ e() {
     rc=$?
     last="$last baton (see the test for the arguments)"
     sanitizer_check
-}
-
-expect_rc() {
-    if [ "$rc" -eq "$2" ]; then
-        pass "$1: exit status $2"
-    else
-        fail "$1: exit status $rc, expected $2"
-    fi
-}
-
-expect_in() {
-    if grep -F -q -e "$3" "$T/$2"; then
-        pass "$1: std$2 says '$3'"
-    else
-        fail "$1: std$2 does not contain '$3'"
-    fi
-}
-
-expect_not_in() {
-    if grep -F -q -e "$3" "$T/$2"; then
-        fail "$1: std$2 should not contain '$3'"
-    else
-        pass "$1: std$2 does not say '$3'"
-    fi
 }
 
 # expect_count DESCRIPTION FILE TEXT N: FILE has N lines containing TEXT.
@@ -512,8 +452,4 @@ rotate) group_rotate ;;
     ;;
 esac
 
-echo "$passed passed, $failed failed"
-if [ $passed -eq 0 ] || [ $failed -ne 0 ]; then
-    exit 1
-fi
-exit 0
+finish

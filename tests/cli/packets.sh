@@ -23,71 +23,12 @@ OIN_SCHOOL=00000001812345671000
 OIN_GEM=00000001001234567000
 OIN_UWV=00000001234567890000
 
-# Sanitizer reports must not pass as baton's own exit status 1 or 2.
-ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
-UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=86:print_stacktrace=1"
-export ASAN_OPTIONS UBSAN_OPTIONS
+CLI_NAME=packets
+. "$(dirname "$0")/lib.sh"
 unset BATON_KEYSTORE BATON_PASSPHRASE BATON_DIRECTORY BATON_COORDINATOR BATON_COVENANT
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/baton-packets.XXXXXX") || exit 2
-trap 'rm -rf "$T"' EXIT INT TERM
-
-passed=0
-failed=0
-last=
-rc=-
-: >"$T/out"
-: >"$T/err"
-
-pass() {
-    passed=$((passed + 1))
-    printf 'ok - %s\n' "$1"
-}
-
-# fail DESCRIPTION: prints what baton printed, so that the failure explains itself.
-fail() {
-    failed=$((failed + 1))
-    printf 'FAIL - %s\n' "$1"
-    printf '    command: %s\n' "$last"
-    printf '    exit status: %s\n' "$rc"
-    printf '    stdout:\n'
-    head -c 3000 "$T/out" | sed 's/^/      /'
-    printf '    stderr:\n'
-    head -c 3000 "$T/err" | sed 's/^/      /'
-}
-
-sanitizer_check() {
-    if grep -q -e 'Sanitizer' -e 'runtime error:' "$T/err"; then
-        fail "no sanitizer report from: $last"
-    fi
-}
-
-# b ARG...: runs baton with no input. Output to $T/out and $T/err, exit status to $rc.
-b() {
-    last="baton $*"
-    "$BATON" "$@" </dev/null >"$T/out" 2>"$T/err"
-    rc=$?
-    sanitizer_check
-}
-
-b_in() {
-    input=$1
-    shift
-    last="baton $* < $input"
-    "$BATON" "$@" <"$input" >"$T/out" 2>"$T/err"
-    rc=$?
-    sanitizer_check
-}
-
-expect_rc() {
-    if [ "$rc" -eq "$2" ]; then
-        pass "$1: exit status $2"
-    else
-        fail "$1: exit status $rc, expected $2"
-    fi
-}
-
-# expect_in FILE TEXT DESCRIPTION: FILE ($T/out or $T/err) contains TEXT.
+# expect_in FILE TEXT DESCRIPTION: FILE ($T/out or $T/err) contains TEXT. This and expect_not_in
+# replace lib.sh's, which take DESCRIPTION out|err TEXT.
 expect_in() {
     if grep -q -F -e "$2" "$1"; then
         pass "$3"
@@ -547,5 +488,4 @@ seal | open | inspect | receipt | refusals | usage) "group_$GROUP" ;;
     ;;
 esac
 
-printf '%d passed, %d failed\n' "$passed" "$failed"
-[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+finish

@@ -62,6 +62,7 @@ bench_conf school
 bench_conf gemeente
 # lib.sh's start also puts the example consent in the school's consent register.
 start gemeente && start school || exit 1
+# shellcheck disable=SC2154 # PID_school and PID_gemeente: set by lib.sh's start
 "$BENCH" "$FORM" "$W" "$PID_school" "$PID_gemeente" "$SECONDS_EACH" "$CONNS"
 st=$?
 # A clean stop on SIGTERM is part of the run (lib.sh counts a failure otherwise).

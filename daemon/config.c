@@ -70,6 +70,7 @@ static const struct key_def keys_table[] = {
     {"connection_timeout", KIND_SECONDS, 0, FIELD(connection_timeout), 1, 3600},
     {"max_connections", KIND_COUNT, 0, FIELD(max_connections), 1, 10000},
     {"send_timeout", KIND_SECONDS, 0, FIELD(send_timeout), 1, 3600},
+    {"delivery_workers", KIND_COUNT, 0, FIELD(delivery_workers), 1, CONFIG_MAX_WORKERS},
     {"retry_initial", KIND_SECONDS, 0, FIELD(retry_initial), 1, DAY_S},
     {"retry_max", KIND_SECONDS, 0, FIELD(retry_max), 1, DAY_S},
     {"retry_window", KIND_SECONDS, 0, FIELD(retry_window), 60, 90 * DAY_S},
@@ -101,6 +102,7 @@ config_defaults(struct daemon_config *c)
     c->connection_timeout = 30;
     c->max_connections = 256;
     c->send_timeout = 60;
+    c->delivery_workers = 4;
     c->retry_initial = 2;
     c->retry_max = 600;
     c->retry_window = 7 * DAY_S;

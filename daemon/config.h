@@ -30,6 +30,9 @@ enum config_log_level {
     CONFIG_LOG_DEBUG,
 };
 
+/* The most delivery workers (delivery_workers) a daemon runs. */
+#define CONFIG_MAX_WORKERS 16
+
 /* A loaded configuration. Plain data (no pointers: copy it, free nothing). Paths are absolute
  * (relative ones were resolved against the configuration file's folder); an optional path that
  * was not set is the empty string. */
@@ -57,6 +60,7 @@ struct daemon_config {
     unsigned connection_timeout;     /* seconds, default 30 */
     unsigned max_connections;        /* default 256 */
     unsigned send_timeout;           /* seconds for one delivery attempt, default 60 */
+    unsigned delivery_workers;       /* deliveries at the same time, default 4 */
     unsigned retry_initial;          /* seconds, default 2 */
     unsigned retry_max;              /* seconds, default 600 */
     unsigned retry_window;           /* seconds, default 604800 (7 days) */

@@ -70,11 +70,23 @@ struct daemon {
 
     struct store *store;
 
-    /* The delivery worker: woken by submits, decisions and stop. */
+    /* The delivery workers (worker.c): woken by submits, decisions and stop. Under mu: what
+     * each is delivering (so that no two take the same row, and rows about one packet go one
+     * after the other) and the peers that did not answer just now. */
     pthread_mutex_t mu;
     pthread_cond_t wake;
-    int kicked, stopping, worker_running;
-    pthread_t worker;
+    unsigned long kicks;
+    int stopping, worker_running;
+    size_t n_workers;
+    pthread_t workers[CONFIG_MAX_WORKERS];
+    struct core_flight {
+        char id[KEYS_UUID_LEN + 1];    /* the row; empty when the worker is idle */
+        char about[KEYS_UUID_LEN + 1]; /* the packet it is (about) */
+    } flight[CONFIG_MAX_WORKERS];
+    struct core_down {
+        char oin[KEYS_OIN_LEN + 1];
+        time_t until;
+    } down[CONFIG_MAX_WORKERS];
 
     struct http_server *peer, *admin;
 };

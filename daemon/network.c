@@ -223,7 +223,6 @@ int
 core_covenant_usable(struct daemon *d, time_t now, char *why, size_t size)
 {
     struct keys_err kerr = {0};
-    json_t *doc = NULL;
 
     if (d->covenant == NULL) {
         if (why != NULL)
@@ -231,14 +230,13 @@ core_covenant_usable(struct daemon *d, time_t now, char *why, size_t size)
                      d->cov_problem[0] != '\0' ? d->cov_problem : "no covenant loaded");
         return 0;
     }
-    /* Its validity is in days of Dutch time; keys knows how to read that. */
-    if (keys_document_verify(d->cov_text, d->cov_len, KEYS_TYP_COVENANT, d->coordinators,
-                             d->n_coordinators, d->cat, now, &doc, &kerr) != KEYS_OK) {
+    /* Its signature was verified at load; its validity is in days of Dutch time, which keys
+     * knows how to read. */
+    if (keys_document_within(d->covenant, KEYS_TYP_COVENANT, now, &kerr) != KEYS_OK) {
         if (why != NULL)
             snprintf(why, size, "%s", kerr.text);
         return 0;
     }
-    json_decref(doc);
     return 1;
 }
 

@@ -28,10 +28,21 @@
  * another store key is told as such instead of failing on the first record. */
 #define STORE_KEY_CHECK "baton store key check v1"
 
+/* Prepared statements kept for reuse: every query's SQL is a string literal, so its address
+ * names it. A statement in use is busy; a second use of the same query meanwhile gets its own. */
+#define STORE_STMT_CACHE 64
+
+struct stmt_slot {
+    const char *sql;
+    sqlite3_stmt *st;
+    int busy;
+};
+
 struct store {
     sqlite3 *db;
     pthread_mutex_t mu;
     unsigned char *key; /* STORE_KEY_BYTES of guarded memory, read-only when idle */
+    struct stmt_slot stmts[STORE_STMT_CACHE];
 };
 
 static const char *const out_states[] = {"queued", "delivered", "accepted", "rejected",
@@ -182,14 +193,53 @@ exec(struct store *s, const char *sql, const char *what, struct daemon_err *err)
     return DAEMON_OK;
 }
 
+/* The statement for sql (a string literal), from the cache when it is there and free; give it
+ * back with unprep. */
 static enum daemon_status
 prep(struct store *s, const char *sql, sqlite3_stmt **st, struct daemon_err *err)
 {
-    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
+    struct stmt_slot *free_slot = NULL;
+    size_t i;
+
+    for (i = 0; i < STORE_STMT_CACHE; i++) {
+        struct stmt_slot *c = &s->stmts[i];
+
+        if (c->sql == sql && !c->busy) {
+            c->busy = 1;
+            *st = c->st;
+            return DAEMON_OK;
+        }
+        if (c->sql == NULL && free_slot == NULL)
+            free_slot = c;
+    }
+    if (sqlite3_prepare_v3(s->db, sql, -1, free_slot != NULL ? SQLITE_PREPARE_PERSISTENT : 0, st,
+                           NULL) != SQLITE_OK) {
         *st = NULL;
         return db_fail(s, err, "preparing a query");
     }
+    if (free_slot != NULL)
+        *free_slot = (struct stmt_slot){sql, *st, 1};
     return DAEMON_OK;
+}
+
+/* Gives back a statement from prep (or finalizes one prepared otherwise): reset, its bindings
+ * cleared, so that it holds no read transaction and no copy of a value. */
+static void
+unprep(struct store *s, sqlite3_stmt *st)
+{
+    size_t i;
+
+    if (st == NULL)
+        return;
+    for (i = 0; i < STORE_STMT_CACHE; i++) {
+        if (s->stmts[i].st == st) {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            s->stmts[i].busy = 0;
+            return;
+        }
+    }
+    sqlite3_finalize(st);
 }
 
 static int
@@ -255,18 +305,31 @@ col_time(sqlite3_stmt *st, int i)
     return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : (time_t)sqlite3_column_int64(st, i);
 }
 
+/* One statement without parameters or rows, prepared once. */
+static enum daemon_status
+run1(struct store *s, const char *sql, const char *what, struct daemon_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum daemon_status rc = prep(s, sql, &st, err);
+
+    if (rc == DAEMON_OK)
+        rc = step_done(s, st, what, err);
+    unprep(s, st);
+    return rc;
+}
+
 static enum daemon_status
 begin(struct store *s, struct daemon_err *err)
 {
     /* IMMEDIATE takes the write lock now, so that a transaction that reads then writes cannot
      * fail half-way on a lock another connection took in between. */
-    return exec(s, "BEGIN IMMEDIATE", "starting a transaction", err);
+    return run1(s, "BEGIN IMMEDIATE", "starting a transaction", err);
 }
 
 static enum daemon_status
 commit(struct store *s, struct daemon_err *err)
 {
-    enum daemon_status st = exec(s, "COMMIT", "committing", err);
+    enum daemon_status st = run1(s, "COMMIT", "committing", err);
 
     if (st != DAEMON_OK)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -297,7 +360,7 @@ audit_insert(struct store *s, time_t now, const struct store_event *ev, struct d
         rc = db_fail(s, err, "writing the audit entry");
     else
         rc = step_done(s, st, "writing the audit entry", err);
-    sqlite3_finalize(st);
+    unprep(s, st);
     return rc;
 }
 
@@ -366,7 +429,7 @@ pragma_int(struct store *s, const char *sql, long long *out, struct daemon_err *
         *out = sqlite3_column_int64(st, 0);
     else
         rc = db_fail(s, err, "reading the database header");
-    sqlite3_finalize(st);
+    unprep(s, st);
     return rc;
 }
 
@@ -386,7 +449,7 @@ check_ours(struct store *s, const char *path, long long *version, struct daemon_
         sqlite3_step(st) != SQLITE_ROW) {
         int code = sqlite3_errcode(s->db);
 
-        sqlite3_finalize(st);
+        unprep(s, st);
         if (code == SQLITE_NOTADB)
             return daemon_fail(err, DAEMON_ESTORE,
                                "database %s is not an SQLite database (it is some other file); "
@@ -395,7 +458,7 @@ check_ours(struct store *s, const char *path, long long *version, struct daemon_
         return db_fail(s, err, "reading the database");
     }
     app = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    unprep(s, st);
     rc = pragma_int(s, "PRAGMA user_version", &ver, err);
     if (rc != DAEMON_OK)
         return rc;
@@ -412,7 +475,7 @@ check_ours(struct store *s, const char *path, long long *version, struct daemon_
         if (!known && foreign[0] == '\0' && name != NULL)
             snprintf(foreign, sizeof foreign, "%.120s", name);
     }
-    sqlite3_finalize(st);
+    unprep(s, st);
 
     if (app != STORE_APPLICATION_ID && (app != 0 || n_tables > 0)) {
         if (app != 0)
@@ -470,7 +533,7 @@ migrate(struct store *s, long long version, const char *oin, struct daemon_err *
                     rc = db_fail(s, err, "initialising the store");
                 else
                     rc = step_done(s, st, "initialising the store", err);
-                sqlite3_finalize(st);
+                unprep(s, st);
             }
         }
         if (rc == DAEMON_OK) {
@@ -502,7 +565,7 @@ check_owner(struct store *s, const char *path, const char *oin, struct daemon_er
     if (rc != DAEMON_OK)
         return rc;
     if (key_check(s->key, check) != 0) {
-        sqlite3_finalize(st);
+        unprep(s, st);
         return daemon_fail(err, DAEMON_ESTORE, "libsodium could not hash the store key");
     }
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -516,7 +579,7 @@ check_owner(struct store *s, const char *path, const char *oin, struct daemon_er
                    sodium_memcmp(sqlite3_column_blob(st, 1), check, sizeof check) == 0;
         }
     }
-    sqlite3_finalize(st);
+    unprep(s, st);
     if (strcmp(owner, oin) != 0)
         return daemon_fail(err, DAEMON_ESTORE,
                            "database %s is the store of another organisation (OIN %s), not of "
@@ -581,7 +644,7 @@ store_open(const char *path, const char *oin, const unsigned char key[STORE_KEY_
         goto fail;
     if (sqlite3_step(st) == SQLITE_ROW)
         col_copy(st, 0, mode, sizeof mode);
-    sqlite3_finalize(st);
+    unprep(s, st);
     if (strcmp(mode, "wal") != 0) {
         rc = daemon_fail(err, DAEMON_ESTORE,
                          "database %s cannot use write-ahead logging (journal mode \"%s\"); put "
@@ -610,11 +673,15 @@ fail:
 void
 store_close(struct store *s)
 {
+    size_t i;
+
     if (s == NULL)
         return;
     pthread_mutex_lock(&s->mu);
     if (s->db != NULL) {
         rollback(s);
+        for (i = 0; i < STORE_STMT_CACHE; i++)
+            sqlite3_finalize(s->stmts[i].st);
         sqlite3_close_v2(s->db);
     }
     pthread_mutex_unlock(&s->mu);
@@ -777,7 +844,7 @@ store_outbox_add(struct store *s, const struct store_out *o, time_t now,
     if (rc == DAEMON_OK)
         rc = commit(s, err);
 out:
-    sqlite3_finalize(st);
+    unprep(s, st);
     if (rc != DAEMON_OK)
         rollback(s);
     pthread_mutex_unlock(&s->mu);
@@ -801,7 +868,7 @@ store_outbox_due(struct store *s, time_t now, size_t max, struct store_out **ite
     sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
     rc = out_rows(s, st, 1, items, n, err);
-    sqlite3_finalize(st);
+    unprep(s, st);
     st = NULL;
     if (rc != DAEMON_OK || next_due == NULL)
         goto out;
@@ -817,7 +884,7 @@ store_outbox_due(struct store *s, time_t now, size_t max, struct store_out **ite
     if (*n == max)
         *next_due = now;
 out:
-    sqlite3_finalize(st);
+    unprep(s, st);
     pthread_mutex_unlock(&s->mu);
     return rc;
 }
@@ -836,7 +903,7 @@ store_outbox_get(struct store *s, const char *id, struct store_out *out, struct 
         bind_text(st, 1, id);
         rc = out_rows(s, st, 1, &items, &n, err);
     }
-    sqlite3_finalize(st);
+    unprep(s, st);
     pthread_mutex_unlock(&s->mu);
     if (rc != DAEMON_OK)
         return rc;
@@ -865,7 +932,7 @@ store_outbox_list(struct store *s, size_t max, struct store_out **items, size_t 
         sqlite3_bind_int64(st, 1, (sqlite3_int64)(max < STORE_LIST_MAX ? max : STORE_LIST_MAX));
         rc = out_rows(s, st, 0, items, n, err);
     }
-    sqlite3_finalize(st);
+    unprep(s, st);
     pthread_mutex_unlock(&s->mu);
     return rc;
 }
@@ -896,7 +963,7 @@ out_state(struct store *s, const char *id, enum store_out_state *state, enum sto
     } else {
         rc = db_fail(s, err, "reading the outbox");
     }
-    sqlite3_finalize(st);
+    unprep(s, st);
     return rc;
 }
 
@@ -934,7 +1001,7 @@ update_queued(struct store *s, const char *id, const char *sql, const char *t1, 
     if (rc == DAEMON_OK)
         rc = commit(s, err);
 out:
-    sqlite3_finalize(st);
+    unprep(s, st);
     if (rc != DAEMON_OK)
         rollback(s);
     pthread_mutex_unlock(&s->mu);
@@ -982,7 +1049,7 @@ store_outbox_retry(struct store *s, const char *id, time_t next, const char *las
         else
             rc = step_done(s, st, "recording a failed attempt", err);
     }
-    sqlite3_finalize(st);
+    unprep(s, st);
     pthread_mutex_unlock(&s->mu);
     return rc;
 }
@@ -1001,7 +1068,7 @@ store_outbox_defer(struct store *s, const char *id, time_t next, struct daemon_e
         else
             rc = step_done(s, st, "putting off an attempt", err);
     }
-    sqlite3_finalize(st);
+    unprep(s, st);
     pthread_mutex_unlock(&s->mu);
     return rc;
 }
@@ -1038,7 +1105,7 @@ store_outbox_decide(struct store *s, const char *id, enum store_out_state state,
     bind_text(st, 1, notice_id);
     bind_text(st, 2, id);
     r = sqlite3_step(st);
-    sqlite3_finalize(st);
+    unprep(s, st);
     st = NULL;
     if (r == SQLITE_ROW) {
         *again = 1;
@@ -1068,7 +1135,7 @@ store_outbox_decide(struct store *s, const char *id, enum store_out_state state,
         goto out;
     }
     rc = step_done(s, st, "recording the decision", err);
-    sqlite3_finalize(st);
+    unprep(s, st);
     st = NULL;
     if (rc != DAEMON_OK)
         goto out;
@@ -1090,7 +1157,7 @@ store_outbox_decide(struct store *s, const char *id, enum store_out_state state,
     if (rc == DAEMON_OK)
         rc = commit(s, err);
 out:
-    sqlite3_finalize(st);
+    unprep(s, st);
     rollback(s); /* nothing to roll back after a commit; ends the read transaction of *again */
     pthread_mutex_unlock(&s->mu);
     return rc;
@@ -1190,7 +1257,7 @@ in_known(struct store *s, const char *id, const unsigned char sha256[KEYS_SHA256
     } else {
         *found = STORE_RECEIVED_OTHER;
     }
-    sqlite3_finalize(st);
+    unprep(s, st);
     return rc;
 }
 
@@ -1244,7 +1311,7 @@ store_inbox_receive(struct store *s, const struct store_in *in, time_t now,
         goto out;
     }
     rc = step_done(s, st, "storing the record key", err);
-    sqlite3_finalize(st);
+    unprep(s, st);
     st = NULL;
     if (rc != DAEMON_OK)
         goto out;
@@ -1269,7 +1336,7 @@ store_inbox_receive(struct store *s, const struct store_in *in, time_t now,
     if (rc == DAEMON_OK)
         rc = commit(s, err);
 out:
-    sqlite3_finalize(st);
+    unprep(s, st);
     rollback(s);
     pthread_mutex_unlock(&s->mu);
 done:
@@ -1313,7 +1380,7 @@ store_inbox_list(struct store *s, size_t max, struct store_in **items, size_t *n
     if (r != SQLITE_DONE)
         rc = db_fail(s, err, "reading the inbox");
 out:
-    sqlite3_finalize(st);
+    unprep(s, st);
     pthread_mutex_unlock(&s->mu);
     if (rc != DAEMON_OK) {
         store_in_free_list(list, count);
@@ -1434,7 +1501,7 @@ in_content(struct store *s, const char *id, unsigned char **content, size_t *len
     *len = plen;
     pt = NULL;
 out:
-    sqlite3_finalize(st);
+    unprep(s, st);
     sodium_free(rkey);
     sodium_free(pt);
     return rc;
@@ -1475,7 +1542,7 @@ store_inbox_get(struct store *s, const char *id, struct store_in *out, unsigned 
     }
     *out = row;
 out:
-    sqlite3_finalize(st);
+    unprep(s, st);
     pthread_mutex_unlock(&s->mu);
     return rc;
 }
@@ -1503,7 +1570,7 @@ store_inbox_decide(struct store *s, const char *id, enum store_in_state state, c
     if (r == SQLITE_ROW)
         cur = state_from_name(in_states, sizeof in_states / sizeof in_states[0],
                               (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    unprep(s, st);
     st = NULL;
     if (r == SQLITE_DONE) {
         rc = daemon_fail(err, DAEMON_ENOTFOUND, "no packet %s in the inbox", id);
@@ -1529,7 +1596,7 @@ store_inbox_decide(struct store *s, const char *id, enum store_in_state state, c
         goto out;
     }
     rc = step_done(s, st, "recording the decision", err);
-    sqlite3_finalize(st);
+    unprep(s, st);
     st = NULL;
     if (rc != DAEMON_OK)
         goto out;
@@ -1553,7 +1620,7 @@ store_inbox_decide(struct store *s, const char *id, enum store_in_state state, c
     if (rc == DAEMON_OK)
         rc = commit(s, err);
 out:
-    sqlite3_finalize(st);
+    unprep(s, st);
     rollback(s);
     pthread_mutex_unlock(&s->mu);
     return rc;
@@ -1576,7 +1643,7 @@ store_inbox_erase(struct store *s, const char *id, time_t now, const struct stor
         goto out;
     bind_text(st, 1, id);
     r = sqlite3_step(st);
-    sqlite3_finalize(st);
+    unprep(s, st);
     st = NULL;
     if (r != SQLITE_ROW) {
         rc = r == SQLITE_DONE ? daemon_fail(err, DAEMON_ENOTFOUND, "no packet %s in the inbox", id)
@@ -1591,7 +1658,7 @@ store_inbox_erase(struct store *s, const char *id, time_t now, const struct stor
         goto out;
     bind_text(st, 1, id);
     rc = step_done(s, st, "destroying the record key", err);
-    sqlite3_finalize(st);
+    unprep(s, st);
     st = NULL;
     if (rc == DAEMON_OK)
         rc = prep(s, "UPDATE inbox SET content = NULL, key_id = NULL WHERE id = ?", &st, err);
@@ -1608,7 +1675,7 @@ store_inbox_erase(struct store *s, const char *id, time_t now, const struct stor
     if (rc == DAEMON_OK)
         sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 out:
-    sqlite3_finalize(st);
+    unprep(s, st);
     rollback(s);
     pthread_mutex_unlock(&s->mu);
     return rc;
@@ -1689,7 +1756,7 @@ store_audit_list(struct store *s, const char *packet, size_t max, struct store_a
     else if (r != SQLITE_DONE)
         rc = db_fail(s, err, "reading the audit trail");
 out:
-    sqlite3_finalize(st);
+    unprep(s, st);
     pthread_mutex_unlock(&s->mu);
     if (rc != DAEMON_OK) {
         store_audit_free(list, count);

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /*
- * The delivery worker: one thread that POSTs what the outbox holds when it is due (packets to
- * /v1/packets, where the recipient answers with a signed receipt that is verified against the
- * exact bytes sent and stored; notices to /v1/notices), backs off with jitter after a failure,
- * and gives up after the retry window. Its state is all in the store, so a restart (or a crash)
+ * The delivery workers: delivery_workers threads, each with its own connections, that POST what
+ * the outbox holds when it is due (packets to /v1/packets, where the recipient answers with a
+ * signed receipt that is verified against the exact bytes sent and stored; notices to
+ * /v1/notices), back off with jitter after a failure, and give up after the retry window. No
+ * two take the same row, and the rows about one packet (the packet, its notices) go one after
+ * the other in the order they were queued. Its state is all in the store, so a restart (or a crash)
  * picks up where it was; the receiver is idempotent on the packet id, so a packet sent again
  * after a crash between the POST and its commit is stored once and answered with the same
  * receipt.
@@ -134,44 +136,112 @@ notice_delivered(struct daemon *d, const struct store_out *o)
     core_log(d, CONFIG_LOG_INFO, "notice-delivered", o->answers, o->to, "%s", detail);
 }
 
-/* Peers that did not answer in this round, with when to try them again: the round's other
- * rows for them wait too, instead of each waiting out its own connection timeout. */
-struct round {
-    char down[WORKER_BATCH][KEYS_OIN_LEN + 1];
-    time_t until[WORKER_BATCH];
-    size_t n;
-};
-
-/* Returns 1 when the row's peer failed earlier in the round (and puts the row off). */
-static int
-peer_down(struct daemon *d, struct round *r, const struct store_out *o)
+/* A peer that did not answer: the other rows for it wait until then too, instead of each
+ * waiting out its own connection timeout. The slot of that peer, an empty one, or the one whose
+ * wait ends first. */
+static void
+mark_down(struct daemon *d, const char *oin, time_t until)
 {
-    struct daemon_err err = {0};
+    size_t i, slot = 0;
+
+    if (until == 0)
+        return;
+    pthread_mutex_lock(&d->mu);
+    for (i = 0; i < CONFIG_MAX_WORKERS; i++) {
+        if (strcmp(d->down[i].oin, oin) == 0) {
+            slot = i;
+            break;
+        }
+        if (d->down[i].until < d->down[slot].until)
+            slot = i;
+    }
+    snprintf(d->down[slot].oin, sizeof d->down[slot].oin, "%s", oin);
+    d->down[slot].until = until;
+    pthread_mutex_unlock(&d->mu);
+}
+
+/* Until when the peer oin is down (0: it is not). Under d->mu. */
+static time_t
+down_until(const struct daemon *d, const char *oin, time_t now)
+{
     size_t i;
 
-    for (i = 0; i < r->n; i++) {
-        if (strcmp(r->down[i], o->to) != 0)
-            continue;
-        if (store_outbox_defer(d->store, o->id, r->until[i], &err) != DAEMON_OK)
-            core_log(d, CONFIG_LOG_ERROR, "store-failed", o->id, o->to, "%s", err.text);
-        core_log(d, CONFIG_LOG_DEBUG, "delivery-deferred", o->id, o->to,
-                 "not tried: the peer did not answer another delivery just now");
-        return 1;
-    }
+    for (i = 0; i < CONFIG_MAX_WORKERS; i++)
+        if (d->down[i].until > now && strcmp(d->down[i].oin, oin) == 0)
+            return d->down[i].until;
     return 0;
 }
 
-static void
-mark_down(struct round *r, const char *oin, time_t until)
+/* The packet a row is about: a packet itself, or the one a notice answers. */
+static const char *
+about(const struct store_out *o)
 {
-    if (r->n < WORKER_BATCH && until != 0) {
-        snprintf(r->down[r->n], sizeof r->down[r->n], "%s", oin);
-        r->until[r->n++] = until;
+    return o->kind == STORE_PACKET || o->answers == NULL ? o->id : o->answers;
+}
+
+/* Whether a worker is delivering row o or another row about its packet. Under d->mu. */
+static int
+in_flight(const struct daemon *d, const struct store_out *o)
+{
+    size_t i;
+
+    for (i = 0; i < d->n_workers; i++)
+        if (strcmp(d->flight[i].id, o->id) == 0 || strcmp(d->flight[i].about, about(o)) == 0)
+            return 1;
+    return 0;
+}
+
+/* What one worker does with the due rows items[0..n) (in the order they are due). */
+struct pick {
+    size_t take;                /* the row it delivers; n: none */
+    size_t defer[WORKER_BATCH]; /* rows of a peer that is down: put off until... */
+    time_t until[WORKER_BATCH]; /* ...then */
+    size_t n_defer;
+    int more; /* rows are left that another worker may take */
+};
+
+/*
+ * Takes, for worker me, the first row that no worker is delivering, about a packet that no
+ * worker is busy with and no earlier due row is about (so that the rows about one packet go one
+ * after the other, in order), for a peer that answered last time. The rows of a peer that is
+ * down are put off. Under d->mu.
+ */
+static void
+pick_row(struct daemon *d, size_t me, const struct store_out *items, size_t n, time_t now,
+         struct pick *p)
+{
+    time_t until;
+    size_t i, j;
+    int earlier;
+
+    memset(p, 0, sizeof *p);
+    p->take = n;
+    for (i = 0; i < n; i++) {
+        until = down_until(d, items[i].to, now);
+        if (until != 0) {
+            p->defer[p->n_defer] = i;
+            p->until[p->n_defer++] = until;
+            continue;
+        }
+        if (in_flight(d, &items[i]))
+            continue;
+        earlier = 0;
+        for (j = 0; j < i && !earlier; j++)
+            earlier = strcmp(about(&items[j]), about(&items[i])) == 0;
+        if (earlier)
+            continue;
+        if (p->take == n) {
+            p->take = i;
+            snprintf(d->flight[me].id, sizeof d->flight[me].id, "%s", items[i].id);
+            snprintf(d->flight[me].about, sizeof d->flight[me].about, "%s", about(&items[i]));
+        } else {
+            p->more = 1;
+        }
     }
 }
 
 static void
-deliver_one(struct daemon *d, struct deliver *dl, struct round *r, const struct store_out *o)
+deliver_one(struct daemon *d, struct deliver *dl, const struct store_out *o)
 {
     const int packet = o->kind == STORE_PACKET;
     const struct keys_member *m;
@@ -191,12 +261,10 @@ deliver_one(struct daemon *d, struct deliver *dl, struct round *r, const struct 
         failed(d, o, why);
         return;
     }
-    if (peer_down(d, r, o))
-        return;
     if (deliver_post(dl, m->endpoint, packet ? "/v1/packets" : "/v1/notices", m->tls_pin,
                      "application/jose", (const unsigned char *)o->body, o->body_len, &status,
                      &reply, &reply_len, &err) != DAEMON_OK) {
-        mark_down(r, o->to, failed(d, o, err.text));
+        mark_down(d, o->to, failed(d, o, err.text));
         return;
     }
     if (status == 200) {
@@ -213,21 +281,48 @@ deliver_one(struct daemon *d, struct deliver *dl, struct round *r, const struct 
     free(reply);
 }
 
+/* What a worker thread is given: its daemon and its number (0 also resumes withdrawals and
+ * sweeps them). */
+struct worker_arg {
+    struct daemon *d;
+    size_t me;
+};
+
+/* Puts off the rows of a peer that is down (outside d->mu: the store has its own lock). */
+static void
+defer_rows(struct daemon *d, const struct store_out *items, const struct pick *p)
+{
+    struct daemon_err err = {0};
+    size_t k;
+
+    for (k = 0; k < p->n_defer; k++) {
+        const struct store_out *o = &items[p->defer[k]];
+
+        if (store_outbox_defer(d->store, o->id, p->until[k], &err) != DAEMON_OK)
+            core_log(d, CONFIG_LOG_ERROR, "store-failed", o->id, o->to, "%s", err.text);
+        core_log(d, CONFIG_LOG_DEBUG, "delivery-deferred", o->id, o->to,
+                 "not tried: the peer did not answer another delivery just now");
+    }
+}
+
 static void *
 worker_main(void *arg)
 {
-    struct daemon *d = arg;
+    struct worker_arg *wa = arg;
+    struct daemon *d = wa->d;
+    const size_t me = wa->me;
     struct store_out *items = NULL;
     struct daemon_err err = {0};
     struct deliver *dl = NULL;
     struct timespec until;
     struct keys_err kerr = {0};
-    struct round r;
+    struct pick p;
     char *key_pem = NULL;
-    size_t key_len = 0, n = 0, i;
+    size_t key_len = 0, n = 0;
     time_t next = 0, now, swept = 0;
-    int stop = 0;
+    unsigned long seen;
 
+    free(wa);
     if (keys_keystore_tls_key_pem(d->ks, &key_pem, &key_len, &kerr) != KEYS_OK) {
         core_log(d, CONFIG_LOG_ERROR, "worker-failed", NULL, NULL, "%s", kerr.text);
         return NULL;
@@ -240,13 +335,14 @@ worker_main(void *arg)
     }
     keys_secret_free(key_pem);
     /* Withdrawal notices a crash kept from being queued go out now. */
-    withdrawal_resume(d);
+    if (me == 0)
+        withdrawal_resume(d);
 
     pthread_mutex_lock(&d->mu);
     while (!d->stopping) {
-        d->kicked = 0;
-        pthread_mutex_unlock(&d->mu);
-
+        seen = d->kicks;
+        /* The due rows are read and one taken under d->mu: a row another worker finished and
+         * let go of was committed before, so it is not read as due any more. */
         now = time(NULL);
         n = 0;
         if (store_outbox_due(d->store, now, WORKER_BATCH, &items, &n, &next, &err) != DAEMON_OK) {
@@ -255,30 +351,33 @@ worker_main(void *arg)
             items = NULL;
             n = 0;
         }
-        memset(&r, 0, sizeof r);
-        for (i = 0; i < n; i++) {
+        pick_row(d, me, items, n, now, &p);
+        if (p.more)
+            pthread_cond_broadcast(&d->wake); /* an idle worker takes the next one */
+        pthread_mutex_unlock(&d->mu);
+        defer_rows(d, items, &p);
+        if (p.take < n) {
+            deliver_one(d, dl, &items[p.take]);
             pthread_mutex_lock(&d->mu);
-            stop = d->stopping;
+            d->flight[me].id[0] = '\0';
+            d->flight[me].about[0] = '\0';
             pthread_mutex_unlock(&d->mu);
-            if (stop)
-                break;
-            deliver_one(d, dl, &r, &items[i]);
         }
         store_out_free_list(items, n);
         items = NULL;
-        if (now != swept) { /* at most once a second */
+        if (me == 0 && now != swept) { /* at most once a second */
             withdrawal_sweep(d, now);
             swept = now;
         }
 
         pthread_mutex_lock(&d->mu);
-        if (d->stopping || d->kicked || n > 0)
+        if (d->stopping || d->kicks != seen || p.take < n || p.n_defer > 0)
             continue; /* another round at once: more may be due */
+        /* Nothing this worker could take: wait for a kick, the next due row or the tick. */
         now = time(NULL);
-        until.tv_sec = next != 0 && next < now + WORKER_TICK_S ? next : now + WORKER_TICK_S;
+        until.tv_sec = next > now && next < now + WORKER_TICK_S ? next : now + WORKER_TICK_S;
         until.tv_nsec = 0;
-        if (until.tv_sec > now)
-            pthread_cond_timedwait(&d->wake, &d->mu, &until);
+        pthread_cond_timedwait(&d->wake, &d->mu, &until);
     }
     pthread_mutex_unlock(&d->mu);
     deliver_free(dl);
@@ -288,15 +387,33 @@ worker_main(void *arg)
 enum daemon_status
 core_worker_start(struct daemon *d, struct daemon_err *err)
 {
+    struct worker_arg *wa;
+    size_t i;
     int e;
 
     pthread_mutex_lock(&d->mu);
     d->stopping = 0;
+    memset(d->flight, 0, sizeof d->flight);
+    memset(d->down, 0, sizeof d->down);
     pthread_mutex_unlock(&d->mu);
-    e = pthread_create(&d->worker, NULL, worker_main, d);
-    if (e != 0)
-        return daemon_fail(err, DAEMON_EIO, "cannot start the delivery worker: %s", strerror(e));
-    d->worker_running = 1;
+    d->n_workers = 0;
+    for (i = 0; i < d->cfg->delivery_workers && i < CONFIG_MAX_WORKERS; i++) {
+        wa = malloc(sizeof *wa);
+        if (wa == NULL) {
+            core_worker_stop(d);
+            return daemon_fail(err, DAEMON_ENOMEM, "cannot start the delivery workers");
+        }
+        *wa = (struct worker_arg){d, i};
+        e = pthread_create(&d->workers[i], NULL, worker_main, wa);
+        if (e != 0) {
+            free(wa);
+            core_worker_stop(d);
+            return daemon_fail(err, DAEMON_EIO, "cannot start the delivery workers: %s",
+                               strerror(e));
+        }
+        d->n_workers = i + 1;
+        d->worker_running = 1;
+    }
     return DAEMON_OK;
 }
 
@@ -304,7 +421,7 @@ void
 core_worker_kick(struct daemon *d)
 {
     pthread_mutex_lock(&d->mu);
-    d->kicked = 1;
+    d->kicks++;
     pthread_cond_signal(&d->wake);
     pthread_mutex_unlock(&d->mu);
 }
@@ -312,12 +429,16 @@ core_worker_kick(struct daemon *d)
 void
 core_worker_stop(struct daemon *d)
 {
-    if (!d->worker_running)
+    size_t i;
+
+    if (d->n_workers == 0)
         return;
     pthread_mutex_lock(&d->mu);
     d->stopping = 1;
-    pthread_cond_signal(&d->wake);
+    pthread_cond_broadcast(&d->wake);
     pthread_mutex_unlock(&d->mu);
-    pthread_join(d->worker, NULL);
+    for (i = 0; i < d->n_workers; i++)
+        pthread_join(d->workers[i], NULL);
+    d->n_workers = 0;
     d->worker_running = 0;
 }

@@ -300,6 +300,19 @@ check_period(const struct doc_kind *k, const struct period *p, time_t now, struc
 }
 
 enum keys_status
+keys_document_within(const json_t *doc, const char *typ, time_t now, struct keys_err *err)
+{
+    const struct doc_kind *k = kind_by_typ(typ);
+    enum keys_status st;
+    struct period p;
+
+    if (k == NULL || !json_is_object(doc))
+        return keys_fail(err, KEYS_EINVAL, "keys_document_within: not a directory or covenant");
+    st = doc_period(k, doc, &p, err);
+    return st != KEYS_OK ? st : check_period(k, &p, now, err);
+}
+
+enum keys_status
 keys_document_sign(const struct keys_sign_key *coordinator, const struct forms_catalogue *cat,
                    const json_t *doc, char **out, size_t *out_len, struct keys_err *err)
 {

@@ -108,6 +108,9 @@ enum keys_status keys_b64url_encode(const unsigned char *bin, size_t bin_len, ch
  * ("JWS payload"). The result goes to out[0..out_max) and its length to *out_len.
  * KEYS_ETOOBIG when the result would exceed out_max or b64_len exceeds KEYS_MAX_PACKET,
  * KEYS_EBASE64 when not strict base64url; on error *out_len is untouched and out holds no data.
+ * Table-driven, for what is public or travels encrypted (packets, signatures, ciphertexts, public
+ * keys): its time depends on the characters. Secret keys are decoded in constant time
+ * (keys_b64url_decode_secret in keys_int.h).
  */
 enum keys_status keys_b64url_decode(const char *b64, size_t b64_len, unsigned char *out,
                                     size_t out_max, size_t *out_len, const char *what,
@@ -455,6 +458,14 @@ enum keys_status keys_document_sign(const struct keys_sign_key *coordinator,
 enum keys_status keys_document_verify(const char *jws, size_t len, const char *typ,
                                       const struct keys_pub *coordinators, size_t n_coordinators,
                                       const struct forms_catalogue *cat, time_t now, json_t **out,
+                                      struct keys_err *err);
+
+/*
+ * The validity check of keys_document_verify alone, on a document it returned earlier (typ as
+ * given to it): KEYS_EEXPIRED with the same explanation when now is outside its period. For a
+ * daemon that verified the signature once at load and asks again for every form.
+ */
+enum keys_status keys_document_within(const json_t *doc, const char *typ, time_t now,
                                       struct keys_err *err);
 
 /*

@@ -40,6 +40,11 @@ enum keys_status keys_fail(struct keys_err *err, enum keys_status st, const char
  * ASCII only (others become '?'), with "..." when cut; for quoting a peer's values. */
 const char *keys_quote(const char *s, char out[KEYS_QUOTE_MAX + 4]);
 
+/* As keys_b64url_decode, in constant time (libsodium's decoder): for secret keys. */
+enum keys_status keys_b64url_decode_secret(const char *b64, size_t b64_len, unsigned char *out,
+                                           size_t out_max, size_t *out_len, const char *what,
+                                           struct keys_err *err);
+
 /* As keys_b64url_decode into a new malloc'd buffer of *out_len bytes plus a NUL (so that text
  * can be used as a C string); max bounds the decoded length. */
 enum keys_status keys_b64url_decode_alloc(const char *b64, size_t b64_len, size_t max,

@@ -787,7 +787,8 @@ read_secret(const struct ks_reader *r, const struct keys_part *f,
 {
     size_t n = 0;
 
-    if (keys_b64url_decode(f->p, f->len, secret, KEYS_KEY_BYTES, &n, "key", NULL) != KEYS_OK ||
+    if (keys_b64url_decode_secret(f->p, f->len, secret, KEYS_KEY_BYTES, &n, "key", NULL) !=
+            KEYS_OK ||
         n != KEYS_KEY_BYTES) {
         sodium_memzero(secret, KEYS_KEY_BYTES);
         return bad_line(r, err, "the key is not 43 characters of base64url (32 bytes)");

@@ -133,8 +133,8 @@ test_sample_loads(void **state)
         "keystore",           "passphrase_file", "directory",    "coordinator",
         "covenant",           "database",        "listen",       "max_body",
         "connection_timeout", "max_connections", "clock_skew",   "admin_socket",
-        "admin_socket_mode",  "admin_group",     "send_timeout", "retry_initial",
-        "retry_max",          "retry_window",    "log_level",
+        "admin_socket_mode",  "admin_group",     "send_timeout", "delivery_workers",
+        "retry_initial",      "retry_max",       "retry_window", "log_level",
     };
     struct daemon_config c, d;
     struct daemon_err err = {0};
@@ -186,6 +186,7 @@ test_sample_loads(void **state)
     assert_int_equal(c.admin_gid, -1);
     assert_string_equal(c.admin_group, "");
     assert_int_equal(c.send_timeout, d.send_timeout);
+    assert_int_equal(c.delivery_workers, d.delivery_workers);
     assert_int_equal(c.retry_initial, 2);
     assert_int_equal(c.retry_max, 600);
     assert_int_equal(c.retry_window, 604800);
@@ -205,6 +206,7 @@ test_defaults(void **state)
     assert_int_equal(c.connection_timeout, 30);
     assert_int_equal(c.max_connections, 256);
     assert_int_equal(c.send_timeout, 60);
+    assert_int_equal(c.delivery_workers, 4);
     assert_int_equal(c.retry_initial, 2);
     assert_int_equal(c.retry_max, 600);
     assert_int_equal(c.retry_window, 7 * 86400);
@@ -233,6 +235,7 @@ test_values(void **state)
             "connection_timeout = 2m\n"
             "max_connections = 10000\n"
             "send_timeout = 1h\n"
+            "delivery_workers = 16\n"
             "retry_initial = 5s\n"
             "retry_max = 1d\n"
             "retry_window = 90d\n"
@@ -252,6 +255,7 @@ test_values(void **state)
     assert_int_equal(c.connection_timeout, 120);
     assert_int_equal(c.max_connections, 10000);
     assert_int_equal(c.send_timeout, 3600);
+    assert_int_equal(c.delivery_workers, 16);
     assert_int_equal(c.retry_initial, 5);
     assert_int_equal(c.retry_max, 86400);
     assert_int_equal(c.retry_window, 90 * 86400);
@@ -411,6 +415,8 @@ test_bad_values(void **state)
     load_fails(f, REQUIRED "retry_window = 7w\n", 8, "retry_window must be a duration");
     load_fails(f, REQUIRED "retry_window = 91d\n", 8, "retry_window must be from 60 to 7776000");
     load_fails(f, REQUIRED "max_connections = 0\n", 8, "max_connections must be from 1 to 10000");
+    load_fails(f, REQUIRED "delivery_workers = 17\n", 8, "delivery_workers must be from 1 to 16");
+    load_fails(f, REQUIRED "delivery_workers = 0\n", 8, "delivery_workers must be from 1 to 16");
     load_fails(f, REQUIRED "max_connections = 10k\n", 8, "max_connections must be a whole number");
     load_fails(f, REQUIRED "max_connections = +5\n", 8, "max_connections must be a whole number");
     load_fails(f, REQUIRED "clock_skew = 3601\n", 8, "clock_skew must be from 0 to 3600");

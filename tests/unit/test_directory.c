@@ -780,6 +780,28 @@ test_covenant_period(void **state)
     assert_refused(verify(jws, KEYS_TYP_COVENANT, at("2025-08-31T22:00:00Z"), &err), &err,
                    KEYS_EEXPIRED, "ended on 2025-08-31");
     free(jws);
+    /* keys_document_within on a covenant verified once: the same period and explanation. */
+    {
+        json_t *doc = NULL;
+
+        jws = covenant_for("2025-01-01", "2026-12-31");
+        assert_int_equal(keys_document_verify(jws, strlen(jws), KEYS_TYP_COVENANT, &F->coord_pub, 1,
+                                              F->cat, at("2025-06-01T00:00:00Z"), &doc, &err),
+                         KEYS_OK);
+        assert_int_equal(
+            keys_document_within(doc, KEYS_TYP_COVENANT, at("2026-12-31T22:59:59Z"), &err),
+            KEYS_OK);
+        assert_refused(
+            keys_document_within(doc, KEYS_TYP_COVENANT, at("2026-12-31T23:00:00Z"), &err), &err,
+            KEYS_EEXPIRED, "the covenant ended on 2026-12-31 (its last day, Dutch time)");
+        assert_refused(
+            keys_document_within(doc, KEYS_TYP_COVENANT, at("2024-12-31T22:59:59Z"), &err), &err,
+            KEYS_EEXPIRED, "the covenant takes effect on 2025-01-01");
+        assert_int_equal(keys_document_within(doc, "JWT", at("2025-06-01T00:00:00Z"), &err),
+                         KEYS_EINVAL);
+        json_decref(doc);
+        free(jws);
+    }
     /* One day is a valid covenant; ending before it begins is not. */
     jws = covenant_for("2025-09-01", "2025-09-01");
     assert_int_equal(verify(jws, KEYS_TYP_COVENANT, at("2025-09-01T12:00:00Z"), &err), KEYS_OK);

@@ -367,11 +367,22 @@ client_addr(struct MHD_Connection *conn, char out[HTTP_ADDR_SIZE])
  * holds the certificate's private key (its CertificateVerify); who signed the certificate does not
  * matter, as peers trust keys from the signed directory, not a CA.
  */
+/* A TLS connection's client certificate (DER) and its pin, kept for the connection's next
+ * requests; looked at again only when the certificate's bytes differ. */
+struct conn_pin {
+    unsigned char *der;
+    size_t der_len;
+    char pin[HTTP_PIN_SIZE];
+};
+
 static int
 client_pin(struct MHD_Connection *conn, char pin[HTTP_PIN_SIZE])
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    const union MHD_ConnectionInfo *sc =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct conn_pin *kept = sc != NULL ? sc->socket_context : NULL;
     gnutls_session_t session;
     const gnutls_datum_t *certs;
     gnutls_x509_crt_t crt = NULL;
@@ -388,6 +399,11 @@ client_pin(struct MHD_Connection *conn, char pin[HTTP_PIN_SIZE])
         return 0;
     if (gnutls_certificate_type_get2(session, GNUTLS_CTYPE_CLIENT) != GNUTLS_CRT_X509)
         return -1;
+    if (kept != NULL && kept->der != NULL && kept->der_len == certs[0].size &&
+        memcmp(kept->der, certs[0].data, certs[0].size) == 0) {
+        memcpy(pin, kept->pin, HTTP_PIN_SIZE);
+        return 1;
+    }
     if (gnutls_x509_crt_init(&crt) < 0)
         return -1;
     if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) < 0 ||
@@ -397,6 +413,14 @@ client_pin(struct MHD_Connection *conn, char pin[HTTP_PIN_SIZE])
     memcpy(pin, "sha256//", 8);
     sodium_bin2base64(pin + 8, HTTP_PIN_SIZE - 8, id, id_len, sodium_base64_VARIANT_ORIGINAL);
     ret = 1;
+    if (kept != NULL) {
+        free(kept->der);
+        kept->der = malloc(certs[0].size);
+        kept->der_len = kept->der != NULL ? certs[0].size : 0;
+        if (kept->der != NULL)
+            memcpy(kept->der, certs[0].data, certs[0].size);
+        memcpy(kept->pin, pin, HTTP_PIN_SIZE);
+    }
 out:
     gnutls_x509_crt_deinit(crt);
     return ret;
@@ -473,10 +497,21 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 {
     struct http_server *s = cls;
     const union MHD_ConnectionInfo *ci;
+    struct conn_pin *kept;
 
-    (void)socket_context;
-    if (toe != MHD_CONNECTION_NOTIFY_STARTED || s->mode != HTTP_MODE_TLS)
+    if (s->mode != HTTP_MODE_TLS)
         return;
+    if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        kept = *socket_context;
+        if (kept != NULL)
+            free(kept->der);
+        free(kept);
+        *socket_context = NULL;
+        return;
+    }
+    if (toe != MHD_CONNECTION_NOTIFY_STARTED)
+        return;
+    *socket_context = calloc(1, sizeof(struct conn_pin)); /* NULL: the pin is not kept */
     ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
     if (ci != NULL && ci->tls_session != NULL)
         gnutls_certificate_send_x509_rdn_sequence((gnutls_session_t)ci->tls_session, 1);

@@ -186,7 +186,7 @@ consent_add(struct store *s, const struct forms_catalogue *cat, const json_t *fo
         snprintf(by, sizeof by, ", by uid %ld", uid);
     snprintf(detail, sizeof detail, "consent %s registered%s%s", id,
              a.withdrawn != 0 ? " (already withdrawn in the record)" : "", by);
-    ev = (struct store_event){"consent-added", NULL, NULL, detail};
+    ev = (struct store_event){"consent-added", NULL, NULL, detail, NULL, NULL};
     rc = store_txn(s, 1, add_txn, &a, now, &ev, 1, err);
     sodium_memzero(text, strlen(text));
     free(text);
@@ -439,7 +439,7 @@ withdraw_or_list(struct store *s, const char *id, const char *reason, time_t now
      * length only; the register keeps it. */
     snprintf(detail, sizeof detail, "consent %s withdrawn%s%s", lid,
              reason != NULL ? ", with a reason" : "", by);
-    ev = (struct store_event){"consent-withdrawn", NULL, NULL, detail};
+    ev = (struct store_event){"consent-withdrawn", NULL, NULL, detail, NULL, NULL};
     rc =
         store_txn(s, withdraw, withdraw_txn, &w, now, withdraw ? &ev : NULL, withdraw ? 1 : 0, err);
     if (rc != DAEMON_OK) {

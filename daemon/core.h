@@ -30,6 +30,9 @@
 /* Default and largest page of a listing in the admin API. */
 #define CORE_LIST_DEFAULT 1000
 #define CORE_AUDIT_DEFAULT 100
+/* A pseudonym: 16 bytes in hex; its key: 32 bytes. */
+#define CORE_PSEUDONYM_LEN 32
+#define CORE_PSEUDONYM_KEY_BYTES 32
 
 /* A member's TLS key pin, for naming the peer of a connection. */
 struct core_pin {
@@ -69,6 +72,9 @@ struct daemon {
     long deadline_s; /* acceptance_deadline_days in seconds; 0: none known */
 
     struct store *store;
+    /* The key of the young person's pseudonym in the audit trail (core_pseudonym): derived
+     * from the keystore, in guarded memory. */
+    unsigned char *pseudonym_key;
 
     /* The delivery workers (worker.c): woken by submits, decisions and stop. Under mu: what
      * each is delivering (so that no two take the same row, and rows about one packet go one
@@ -102,6 +108,26 @@ void core_log(struct daemon *d, enum config_log_level level, const char *event, 
 /* Writes an audit entry at now (and logs when it cannot). */
 void core_audit(struct daemon *d, time_t now, const char *event, const char *packet,
                 const char *peer, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* As core_audit, with the young person's pseudonym and who did it (either may be NULL). */
+void core_audit_about(struct daemon *d, time_t now, const char *event, const char *packet,
+                      const char *peer, const char *subject, const char *actor, const char *fmt,
+                      ...) __attribute__((format(printf, 8, 9)));
+
+/* ---- pseudonym.c: the young person in the audit trail ---- */
+
+/*
+ * The young person's keyed pseudonym: BLAKE2b keyed with d->pseudonym_key over the surname
+ * (white space trimmed, ASCII in lower case) and the date of birth (YYYY-MM-DD), 16 bytes as 32
+ * hex digits into out. Returns 1, or 0 (out empty) when either is missing.
+ */
+int core_pseudonym(const struct daemon *d, const char *last_name, const char *date_of_birth,
+                   char out[CORE_PSEUDONYM_LEN + 1]);
+
+/* The pseudonym of the young person a form is about ("young_person", or a consent record's
+ * "subject"); 0 (out empty) when the form does not say. */
+int core_form_pseudonym(const struct daemon *d, const json_t *form,
+                        char out[CORE_PSEUDONYM_LEN + 1]);
 
 /* ---- network.c: the directory and covenant ---- */
 
@@ -137,6 +163,7 @@ struct core_send {
     const char *expect_form; /* a form type prefix the form must have, or NULL */
     enum forms_lang lang;    /* of error messages */
     long uid;                /* who asked (admin socket), -1 when unknown */
+    const char *actor;       /* who asked, for the audit trail (user or token and role), or NULL */
 };
 
 /* Validates, seals and queues a form; answers 202 {"id","state"} or the refusal (400, 422 with

@@ -110,7 +110,15 @@ open_store(struct daemon *d, struct daemon_err *err)
     else
         rc = store_open(d->cfg->database, d->me->oin, key, &d->store, err);
     sodium_free(key);
-    return rc;
+    if (rc != DAEMON_OK)
+        return rc;
+    d->pseudonym_key = sodium_malloc(CORE_PSEUDONYM_KEY_BYTES);
+    if (d->pseudonym_key == NULL)
+        return daemon_fail(err, DAEMON_ENOMEM, "no guarded memory for the pseudonym key");
+    if (keys_keystore_derive_key(d->ks, "subject", d->pseudonym_key, &kerr) != KEYS_OK)
+        return daemon_fail(err, DAEMON_EKEYS, "cannot derive the pseudonym key: %s", kerr.text);
+    sodium_mprotect_readonly(d->pseudonym_key);
+    return DAEMON_OK;
 }
 
 enum daemon_status
@@ -261,6 +269,7 @@ daemon_free(struct daemon *d)
         return;
     daemon_stop(d);
     store_close(d->store);
+    sodium_free(d->pseudonym_key);
     core_network_free(d);
     keys_keystore_free(d->ks);
     forms_catalogue_free(d->cat);

@@ -50,24 +50,45 @@ core_log(struct daemon *d, enum config_log_level level, const char *event, const
     pthread_mutex_unlock(&d->log_mu);
 }
 
-void
-core_audit(struct daemon *d, time_t now, const char *event, const char *packet, const char *peer,
-           const char *fmt, ...)
+static void
+audit_v(struct daemon *d, time_t now, const char *event, const char *packet, const char *peer,
+        const char *subject, const char *actor, const char *fmt, va_list ap)
 {
     struct daemon_err err = {0};
-    struct store_event ev;
+    struct store_event ev = {0};
     char detail[600];
-    va_list ap;
 
-    va_start(ap, fmt);
     vsnprintf(detail, sizeof detail, fmt, ap);
-    va_end(ap);
     clean(detail);
     ev.event = event;
     ev.packet = packet;
     ev.peer = peer;
     ev.detail = detail;
+    ev.subject = subject != NULL && subject[0] != '\0' ? subject : NULL;
+    ev.actor = actor;
     if (store_audit_add(d->store, now, &ev, &err) != DAEMON_OK)
         core_log(d, CONFIG_LOG_ERROR, "audit-failed", packet, peer,
                  "could not write the audit entry \"%s\": %s", event, err.text);
+}
+
+void
+core_audit(struct daemon *d, time_t now, const char *event, const char *packet, const char *peer,
+           const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    audit_v(d, now, event, packet, peer, NULL, NULL, fmt, ap);
+    va_end(ap);
+}
+
+void
+core_audit_about(struct daemon *d, time_t now, const char *event, const char *packet,
+                 const char *peer, const char *subject, const char *actor, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    audit_v(d, now, event, packet, peer, subject, actor, fmt, ap);
+    va_end(ap);
 }

@@ -182,7 +182,7 @@ core_decide(struct daemon *d, const char *id, enum store_in_state state, const c
              accept ? "" : (by ? by : ""), jti);
     if (uid >= 0)
         snprintf(detail + strlen(detail), sizeof detail - strlen(detail), " (uid %ld)", uid);
-    ev = (struct store_event){accept ? "accepted" : "rejected", id, in.from, detail};
+    ev = (struct store_event){accept ? "accepted" : "rejected", id, in.from, detail, NULL, NULL};
     rc = store_inbox_decide(d->store, id, state, by, reason, now, &o, &ev, &err);
     if (rc != DAEMON_OK) {
         http_reply_error(reply,
@@ -327,7 +327,7 @@ core_receive_notice(struct daemon *d, const char *peer, const unsigned char *bod
     snprintf(detail, sizeof detail, "%s%s%.200s; notice %s verified",
              state == STORE_ACCEPTED ? "taken over" : "not taken over", by != NULL ? " by " : "",
              by != NULL ? by : "", n.id);
-    ev = (struct store_event){store_out_state_name(state), n.packet_id, peer, detail};
+    ev = (struct store_event){store_out_state_name(state), n.packet_id, peer, detail, NULL, NULL};
     rc = store_outbox_decide(d->store, n.packet_id, state, by, reason, now, n.id, typ, n.from,
                              (const char *)body, &ev, &again, &err);
     if (rc == DAEMON_ECONFLICT) {

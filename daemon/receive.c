@@ -107,7 +107,7 @@ receive_packet(struct daemon *d, const char *peer, const unsigned char *body, si
     struct store_in in = {0};
     struct store_event ev;
     enum store_receive found = STORE_RECEIVED_NEW;
-    char why[800], detail[300];
+    char why[800], detail[300], subject[CORE_PSEUDONYM_LEN + 1];
     char *receipt = NULL, *stored = NULL, *content = NULL;
     const char *hint_id = NULL;
     time_t now = time(NULL);
@@ -208,7 +208,9 @@ receive_packet(struct daemon *d, const char *peer, const unsigned char *body, si
     in.receipt = receipt;
     snprintf(detail, sizeof detail, "%.100s, purpose %.64s, basis %s, %zu bytes; receipt signed",
              p.form_type, p.purpose, keys_basis_name(p.basis), len);
-    ev = (struct store_event){"received", p.id, peer, detail};
+    core_form_pseudonym(d, p.form, subject);
+    ev = (struct store_event){"received", p.id, peer, detail, subject[0] != '\0' ? subject : NULL,
+                              NULL};
     if (store_inbox_receive(d->store, &in, now, (const unsigned char *)content, strlen(content),
                             &ev, &found, &stored, &err) != DAEMON_OK) {
         http_reply_error(reply, 500, "store", "the packet could not be stored: %s", err.text);

@@ -158,13 +158,41 @@ static const char schema_v2[] = "ALTER TABLE outbox ADD COLUMN consent_id TEXT;"
     /* the recipient's withdrawn packets (daemon/withdrawal.c) */
     WITHDRAWAL_SCHEMA;
 
+/*
+ * Version 3: the audit chain and what the privacy officer needs. Each audit entry gets the young
+ * person's keyed pseudonym (subject), who did it (actor) and its chain hash (store_audit_hash;
+ * the entries of older versions are hashed by the migration). checkpoints: this organisation's
+ * signed checkpoints of its own chain (size, head hash, time); peer_checkpoints: the checkpoints
+ * peers sent with their receipts and notices, so that a peer cannot quietly rewrite its history.
+ * inbox.retain_until: when retention erases the content (the covenant's period for the form).
+ */
+static const char schema_v3[] = "ALTER TABLE audit ADD COLUMN subject TEXT;"
+                                "ALTER TABLE audit ADD COLUMN actor TEXT;"
+                                "ALTER TABLE audit ADD COLUMN hash BLOB;"
+                                "CREATE INDEX audit_subject ON audit (subject);"
+                                "CREATE TABLE checkpoints ("
+                                "  size INTEGER PRIMARY KEY,"
+                                "  head BLOB NOT NULL CHECK (length(head) = 32),"
+                                "  at INTEGER NOT NULL,"
+                                "  jws TEXT NOT NULL);"
+                                "CREATE TABLE peer_checkpoints ("
+                                "  peer TEXT NOT NULL,"
+                                "  size INTEGER NOT NULL,"
+                                "  head BLOB NOT NULL CHECK (length(head) = 32),"
+                                "  at INTEGER NOT NULL,"
+                                "  received INTEGER NOT NULL,"
+                                "  jws TEXT NOT NULL,"
+                                "  PRIMARY KEY (peer, size));"
+                                "ALTER TABLE inbox ADD COLUMN retain_until INTEGER;";
+
 /* migrations[v] takes a store from version v to v + 1. */
-static const char *const migrations[STORE_SCHEMA_VERSION] = {schema_v1, schema_v2};
+static const char *const migrations[STORE_SCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3};
 
 /* The tables a baton store of the current version has; anything else in the file is foreign. */
 static const char *const our_tables[] = {
-    "meta",       "outbox",          "record_keys", "inbox",         "audit",
-    "notices_in", "sqlite_sequence", "consents",    "withdrawals_in"};
+    "meta",           "outbox",      "record_keys",     "inbox",
+    "audit",          "notices_in",  "sqlite_sequence", "consents",
+    "withdrawals_in", "checkpoints", "peer_checkpoints"};
 
 /* ---- small helpers ---- */
 
@@ -343,24 +371,169 @@ rollback(struct store *s)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* ---- the audit chain ---- */
+
+#define AUDIT_HASH_LABEL "baton audit entry v1"
+
+static void
+hash_u64(crypto_hash_sha256_state *h, unsigned long long v)
+{
+    unsigned char b[8];
+    int i;
+
+    for (i = 7; i >= 0; i--, v >>= 8)
+        b[i] = (unsigned char)(v & 0xff);
+    crypto_hash_sha256_update(h, b, sizeof b);
+}
+
+static void
+hash_text(crypto_hash_sha256_state *h, const char *t)
+{
+    unsigned long n = t != NULL ? (unsigned long)strlen(t) : 0xffffffffUL;
+    unsigned char b[4] = {(unsigned char)(n >> 24), (unsigned char)(n >> 16),
+                          (unsigned char)(n >> 8), (unsigned char)n};
+
+    crypto_hash_sha256_update(h, b, sizeof b);
+    if (t != NULL)
+        crypto_hash_sha256_update(h, (const unsigned char *)t, strlen(t));
+}
+
+void
+store_audit_hash(const unsigned char prev[STORE_HASH_BYTES], const struct store_audit *e,
+                 unsigned char out[STORE_HASH_BYTES])
+{
+    crypto_hash_sha256_state h;
+
+    crypto_hash_sha256_init(&h);
+    crypto_hash_sha256_update(&h, (const unsigned char *)AUDIT_HASH_LABEL,
+                              sizeof AUDIT_HASH_LABEL); /* with its NUL */
+    crypto_hash_sha256_update(&h, prev, STORE_HASH_BYTES);
+    hash_u64(&h, (unsigned long long)e->seq);
+    hash_u64(&h, (unsigned long long)(long long)e->at);
+    hash_text(&h, e->event);
+    hash_text(&h, e->packet);
+    hash_text(&h, e->peer);
+    hash_text(&h, e->subject);
+    hash_text(&h, e->actor);
+    hash_text(&h, e->detail);
+    crypto_hash_sha256_final(&h, out);
+}
+
+/* The last entry's seq and hash (0 and zeros for an empty chain), then the new entry with the
+ * next seq and its hash; last and ins are the two statements below, ready to run. */
+static int
+chain_insert(sqlite3_stmt *last, sqlite3_stmt *ins, time_t now, const struct store_event *ev)
+{
+    unsigned char prev[STORE_HASH_BYTES] = {0}, hash[STORE_HASH_BYTES];
+    struct store_audit e = {0};
+    int r = sqlite3_step(last);
+
+    if (r == SQLITE_ROW) {
+        e.seq = sqlite3_column_int64(last, 0);
+        if (sqlite3_column_bytes(last, 1) == STORE_HASH_BYTES)
+            memcpy(prev, sqlite3_column_blob(last, 1), STORE_HASH_BYTES);
+    } else if (r != SQLITE_DONE) {
+        return r;
+    }
+    e.seq++;
+    e.at = now;
+    e.event = (char *)(uintptr_t)ev->event;
+    e.packet = (char *)(uintptr_t)ev->packet;
+    e.peer = (char *)(uintptr_t)ev->peer;
+    e.subject = (char *)(uintptr_t)ev->subject;
+    e.actor = (char *)(uintptr_t)ev->actor;
+    e.detail = (char *)(uintptr_t)ev->detail;
+    store_audit_hash(prev, &e, hash);
+    if (sqlite3_bind_int64(ins, 1, e.seq) | sqlite3_bind_int64(ins, 2, (sqlite3_int64)now) |
+        bind_text(ins, 3, ev->event) | bind_text(ins, 4, ev->packet) | bind_text(ins, 5, ev->peer) |
+        bind_text(ins, 6, ev->detail) | bind_text(ins, 7, ev->subject) |
+        bind_text(ins, 8, ev->actor) | bind_blob(ins, 9, hash, sizeof hash))
+        return SQLITE_ERROR;
+    return sqlite3_step(ins);
+}
+
+#define AUDIT_LAST_SQL "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"
+#define AUDIT_INSERT_SQL                                                                           \
+    "INSERT INTO audit (seq, at, event, packet, peer, detail, subject, actor, hash) "              \
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
 static enum daemon_status
 audit_insert(struct store *s, time_t now, const struct store_event *ev, struct daemon_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    static const char last_sql[] = AUDIT_LAST_SQL, ins_sql[] = AUDIT_INSERT_SQL;
+    sqlite3_stmt *last = NULL, *ins = NULL;
     enum daemon_status rc;
 
     if (ev == NULL || ev->event == NULL)
         return DAEMON_OK;
-    rc = prep(s, "INSERT INTO audit (at, event, packet, peer, detail) VALUES (?, ?, ?, ?, ?)", &st,
-              err);
-    if (rc != DAEMON_OK)
-        return rc;
-    if (sqlite3_bind_int64(st, 1, (sqlite3_int64)now) | bind_text(st, 2, ev->event) |
-        bind_text(st, 3, ev->packet) | bind_text(st, 4, ev->peer) | bind_text(st, 5, ev->detail))
+    rc = prep(s, last_sql, &last, err);
+    if (rc == DAEMON_OK)
+        rc = prep(s, ins_sql, &ins, err);
+    if (rc == DAEMON_OK && chain_insert(last, ins, now, ev) != SQLITE_DONE)
         rc = db_fail(s, err, "writing the audit entry");
-    else
-        rc = step_done(s, st, "writing the audit entry", err);
-    unprep(s, st);
+    unprep(s, last);
+    unprep(s, ins);
+    return rc;
+}
+
+enum daemon_status
+store_audit_append(struct sqlite3 *db, time_t now, const struct store_event *ev,
+                   struct daemon_err *err)
+{
+    sqlite3_stmt *last = NULL, *ins = NULL;
+    enum daemon_status rc = DAEMON_OK;
+
+    if (ev == NULL || ev->event == NULL)
+        return DAEMON_OK;
+    if (sqlite3_prepare_v2(db, AUDIT_LAST_SQL, -1, &last, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, AUDIT_INSERT_SQL, -1, &ins, NULL) != SQLITE_OK ||
+        chain_insert(last, ins, now, ev) != SQLITE_DONE)
+        rc = daemon_fail(err, DAEMON_ESTORE, "writing the audit entry: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(last);
+    sqlite3_finalize(ins);
+    return rc;
+}
+
+/* Version 3's migration: the chain hash of every entry written before it, in order of seq. */
+static enum daemon_status
+hash_old_entries(struct store *s, struct daemon_err *err)
+{
+    unsigned char prev[STORE_HASH_BYTES] = {0}, hash[STORE_HASH_BYTES];
+    sqlite3_stmt *rd = NULL, *up = NULL;
+    enum daemon_status rc = DAEMON_OK;
+    struct store_audit e;
+    int r;
+
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT seq, at, event, packet, peer, detail FROM audit ORDER BY seq",
+                           -1, &rd, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, "UPDATE audit SET hash = ? WHERE seq = ?", -1, &up, NULL) !=
+            SQLITE_OK) {
+        rc = db_fail(s, err, "hashing the audit entries");
+        goto out;
+    }
+    while ((r = sqlite3_step(rd)) == SQLITE_ROW) {
+        memset(&e, 0, sizeof e);
+        e.seq = sqlite3_column_int64(rd, 0);
+        e.at = col_time(rd, 1);
+        e.event = (char *)(uintptr_t)sqlite3_column_text(rd, 2);
+        e.packet = (char *)(uintptr_t)sqlite3_column_text(rd, 3);
+        e.peer = (char *)(uintptr_t)sqlite3_column_text(rd, 4);
+        e.detail = (char *)(uintptr_t)sqlite3_column_text(rd, 5);
+        store_audit_hash(prev, &e, hash);
+        memcpy(prev, hash, sizeof prev);
+        sqlite3_reset(up);
+        if (bind_blob(up, 1, hash, sizeof hash) | sqlite3_bind_int64(up, 2, e.seq) ||
+            sqlite3_step(up) != SQLITE_DONE) {
+            rc = db_fail(s, err, "hashing the audit entries");
+            goto out;
+        }
+    }
+    if (r != SQLITE_DONE)
+        rc = db_fail(s, err, "hashing the audit entries");
+out:
+    sqlite3_finalize(rd);
+    sqlite3_finalize(up);
     return rc;
 }
 
@@ -520,6 +693,8 @@ migrate(struct store *s, long long version, const char *oin, struct daemon_err *
         if (rc != DAEMON_OK)
             return rc;
         rc = exec(s, migrations[version], "creating the schema", err);
+        if (rc == DAEMON_OK && version == 2)
+            rc = hash_old_entries(s, err);
         if (rc == DAEMON_OK && version == 0) {
             snprintf(sql, sizeof sql, "PRAGMA application_id = %d", STORE_APPLICATION_ID);
             rc = exec(s, sql, "marking the database as baton's", err);
@@ -1704,6 +1879,8 @@ store_audit_free(struct store_audit *items, size_t n)
         free(items[i].packet);
         free(items[i].peer);
         free(items[i].detail);
+        free(items[i].subject);
+        free(items[i].actor);
     }
     free(items);
 }
@@ -1721,10 +1898,10 @@ store_audit_list(struct store *s, const char *packet, size_t max, struct store_a
     pthread_mutex_lock(&s->mu);
     rc = prep(s,
               packet != NULL
-                  ? "SELECT * FROM (SELECT seq, at, event, packet, peer, detail FROM audit "
-                    "WHERE packet = ?2 ORDER BY seq DESC LIMIT ?1) ORDER BY seq"
-                  : "SELECT * FROM (SELECT seq, at, event, packet, peer, detail FROM audit "
-                    "ORDER BY seq DESC LIMIT ?1) ORDER BY seq",
+                  ? "SELECT * FROM (SELECT seq, at, event, packet, peer, detail, subject, actor, "
+                    "hash FROM audit WHERE packet = ?2 ORDER BY seq DESC LIMIT ?1) ORDER BY seq"
+                  : "SELECT * FROM (SELECT seq, at, event, packet, peer, detail, subject, actor, "
+                    "hash FROM audit ORDER BY seq DESC LIMIT ?1) ORDER BY seq",
               &st, err);
     if (rc != DAEMON_OK)
         goto out;
@@ -1747,6 +1924,11 @@ store_audit_list(struct store *s, const char *packet, size_t max, struct store_a
         list[count].packet = col_dup(st, 3, &oom);
         list[count].peer = col_dup(st, 4, &oom);
         list[count].detail = col_dup(st, 5, &oom);
+        list[count].subject = col_dup(st, 6, &oom);
+        list[count].actor = col_dup(st, 7, &oom);
+        memset(list[count].hash, 0, STORE_HASH_BYTES);
+        if (sqlite3_column_bytes(st, 8) == STORE_HASH_BYTES)
+            memcpy(list[count].hash, sqlite3_column_blob(st, 8), STORE_HASH_BYTES);
         count++;
         if (oom)
             break;

@@ -18,7 +18,9 @@
 #include "keys.h"
 
 /* The schema version this build writes (PRAGMA user_version); store_open migrates older files. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
+/* Bytes of an audit chain hash (SHA-256). */
+#define STORE_HASH_BYTES 32
 /* The store key and every record key: XChaCha20-Poly1305 keys. */
 #define STORE_KEY_BYTES 32
 /* The most rows a listing returns; the admin API asks for fewer. */
@@ -55,10 +57,12 @@ const char *store_in_state_name(enum store_in_state st);   /* "new", ... */
 /* One audit entry to write: metadata only, never form content. Strings borrowed; packet, peer
  * and detail may be NULL. */
 struct store_event {
-    const char *event;  /* "submitted", "delivered", "received", "refused", ... */
-    const char *packet; /* the packet id it is about */
-    const char *peer;   /* the other organisation's OIN */
-    const char *detail; /* a short text for people */
+    const char *event;   /* "submitted", "delivered", "received", "refused", ... */
+    const char *packet;  /* the packet id it is about */
+    const char *peer;    /* the other organisation's OIN */
+    const char *detail;  /* a short text for people, never form content */
+    const char *subject; /* the young person's keyed pseudonym (core_pseudonym), or NULL */
+    const char *actor;   /* who did it: a local user or token with its role, or NULL (batond) */
 };
 
 /* One outbox row. The strings are owned (malloc) when the store fills the struct (release with
@@ -107,7 +111,8 @@ struct store_in {
 struct store_audit {
     long long seq;
     time_t at;
-    char *event, *packet, *peer, *detail;
+    char *event, *packet, *peer, *detail, *subject, *actor;
+    unsigned char hash[STORE_HASH_BYTES]; /* the chain hash stored with it (store_audit_hash) */
 };
 
 /*
@@ -271,6 +276,20 @@ int store_blob_open(const unsigned char *key, const unsigned char *blob, size_t 
                     unsigned char **pt, size_t *pt_len);
 
 /* ---- audit ---- */
+
+/*
+ * The audit chain: the hash of entry e is SHA-256 over a fixed label, the hash of the entry
+ * before it (prev; 32 zero bytes for the first), e's seq and time as 64-bit big-endian numbers,
+ * then event, packet, peer, subject, actor and detail, each as a 32-bit big-endian length and
+ * its bytes (0xffffffff for NULL, so that NULL and "" differ). An entry changed, removed,
+ * inserted or moved changes every hash after it. Reads e's fields only (not e->hash).
+ */
+void store_audit_hash(const unsigned char prev[STORE_HASH_BYTES], const struct store_audit *e,
+                      unsigned char out[STORE_HASH_BYTES]);
+
+/* For store_txn's work functions: appends ev at now to the chain on db (inside the transaction). */
+enum daemon_status store_audit_append(struct sqlite3 *db, time_t now, const struct store_event *ev,
+                                      struct daemon_err *err);
 
 /* Appends one entry at time now in its own transaction. */
 enum daemon_status store_audit_add(struct store *s, time_t now, const struct store_event *ev,

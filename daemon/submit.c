@@ -84,6 +84,7 @@ static void
 policy_refused(struct daemon *d, const struct core_send *s, const struct policy_result *pr,
                time_t now, struct http_reply *reply)
 {
+    char subject[CORE_PSEUDONYM_LEN + 1];
     json_t *body =
         json_pack("{s:s, s:s, s:s, s:s, s:s}", "error",
                   s->lang == FORMS_LANG_NL ? pr->message_nl : pr->message_en, "code", "policy",
@@ -98,10 +99,10 @@ policy_refused(struct daemon *d, const struct core_send *s, const struct policy_
     json_decref(body);
     core_log(d, CONFIG_LOG_WARNING, "send-refused", NULL, s->to, "policy rule %s: %s", pr->rule,
              pr->message_en);
-    core_audit(d, now, "refused", NULL, s->to,
-               "send refused by policy rule %s (purpose %.64s, "
-               "basis %s): %s",
-               pr->rule, s->purpose, s->basis, pr->message_en);
+    core_form_pseudonym(d, s->form, subject);
+    core_audit_about(d, now, "refused", NULL, s->to, subject, s->actor,
+                     "send refused by policy rule %s (purpose %.64s, basis %s): %s", pr->rule,
+                     s->purpose, s->basis, pr->message_en);
 }
 
 /* The covenant's decision on s for recipient m; 0 after answering a refusal. */
@@ -158,12 +159,13 @@ core_submit(struct daemon *d, const struct core_send *s, struct http_reply *repl
      * has about thirty top-level members; the covenant lists at most 200 paths). */
     char why[600], detail[2][400], minimised[6000], id[KEYS_UUID_LEN + 1] = "", uid[32] = "",
                                                                        sent[2400], removed[3000];
+    char subject[CORE_PSEUDONYM_LEN + 1];
     const struct keys_member *m;
     const char *type;
     time_t now = time(NULL);
     enum keys_status st;
     char *packet = NULL;
-    size_t len = 0;
+    size_t len = 0, i;
     json_t *body;
 
     if (!is_oin(s->to)) {
@@ -257,9 +259,13 @@ core_submit(struct daemon *d, const struct core_send *s, struct http_reply *repl
              s->purpose, policy_paths_text(pr.sent, sent, sizeof sent),
              policy_paths_text(pr.removed, removed, sizeof removed),
              policy_paths_text(pr.categories, why, sizeof why));
-    ev[0] = (struct store_event){"submitted", id, s->to, detail[0]};
-    ev[1] = (struct store_event){"minimised", id, s->to, minimised};
-    ev[2] = (struct store_event){"sealed", id, s->to, detail[1]};
+    core_form_pseudonym(d, s->form, subject);
+    ev[0] = (struct store_event){"submitted", id, s->to, detail[0], subject, s->actor};
+    ev[1] = (struct store_event){"minimised", id, s->to, minimised, subject, s->actor};
+    ev[2] = (struct store_event){"sealed", id, s->to, detail[1], subject, s->actor};
+    for (i = 0; i < 3; i++)
+        if (subject[0] == '\0')
+            ev[i].subject = NULL;
     memcpy(o.id, id, sizeof o.id);
     o.kind = STORE_PACKET;
     snprintf(o.to, sizeof o.to, "%s", s->to);

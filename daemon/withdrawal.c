@@ -52,20 +52,9 @@ static enum daemon_status
 audit_row(sqlite3 *db, time_t now, const char *event, const char *packet, const char *peer,
           const char *detail, struct daemon_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    enum daemon_status rc = DAEMON_OK;
+    const struct store_event ev = {event, packet, peer, detail, NULL, NULL};
 
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO audit (at, event, packet, peer, detail) "
-                           "VALUES (?, ?, ?, ?, ?)",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_err(db, err, "writing the audit entry");
-    if (sqlite3_bind_int64(st, 1, (sqlite3_int64)now) | bind_str(st, 2, event) |
-            bind_str(st, 3, packet) | bind_str(st, 4, peer) | bind_str(st, 5, detail) ||
-        sqlite3_step(st) != SQLITE_DONE)
-        rc = db_err(db, err, "writing the audit entry");
-    sqlite3_finalize(st);
-    return rc;
+    return store_audit_append(db, now, &ev, err);
 }
 
 /* Queues a signed notice (borrowed) in the outbox, answering packet. */
@@ -1011,7 +1000,7 @@ withdrawal_sweep(struct daemon *d, time_t now)
                  "content erased (its record key destroyed): the sender withdrew consent %s and "
                  "the grace period is over",
                  c->consents[i]);
-        ev = (struct store_event){"erased", c->ids[i], c->from[i], detail};
+        ev = (struct store_event){"erased", c->ids[i], c->from[i], detail, NULL, NULL};
         if (store_inbox_erase(d->store, c->ids[i], now, &ev, &err) != DAEMON_OK) {
             core_log(d, CONFIG_LOG_ERROR, "erase-failed", c->ids[i], c->from[i], "%s", err.text);
             continue;

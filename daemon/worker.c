@@ -55,8 +55,12 @@ failed(struct daemon *d, const struct store_out *o, const char *why)
     if (now >= o->created + (time_t)d->cfg->retry_window) {
         snprintf(detail, sizeof detail, "%s not delivered after %ld attempts in %u s; last: %s",
                  what, o->attempts + 1, d->cfg->retry_window, why);
-        ev = (struct store_event){"undeliverable", o->kind == STORE_PACKET ? o->id : o->answers,
-                                  o->to, detail};
+        ev = (struct store_event){"undeliverable",
+                                  o->kind == STORE_PACKET ? o->id : o->answers,
+                                  o->to,
+                                  detail,
+                                  NULL,
+                                  NULL};
         if (store_outbox_undeliverable(d->store, o->id, now, why, &ev, &err) != DAEMON_OK)
             core_log(d, CONFIG_LOG_ERROR, "store-failed", o->id, o->to, "%s", err.text);
         core_log(d, CONFIG_LOG_ERROR, "undeliverable", o->id, o->to, "%s", detail);
@@ -102,7 +106,7 @@ packet_delivered(struct daemon *d, const struct store_out *o, const unsigned cha
     }
     snprintf(detail, sizeof detail, "receipt %s verified (received at the recipient at %s)", n.id,
              core_time(n.issued_at, t));
-    ev = (struct store_event){"delivered", o->id, o->to, detail};
+    ev = (struct store_event){"delivered", o->id, o->to, detail, NULL, NULL};
     if (store_outbox_delivered(d->store, o->id, now, receipt, &ev, &err) != DAEMON_OK) {
         core_log(d, CONFIG_LOG_ERROR, "store-failed", o->id, o->to, "%s", err.text);
         goto out;
@@ -128,7 +132,7 @@ notice_delivered(struct daemon *d, const struct store_out *o)
                  ? "withdrawal confirmation"
                  : "status",
              o->id);
-    ev = (struct store_event){"notice-delivered", o->answers, o->to, detail};
+    ev = (struct store_event){"notice-delivered", o->answers, o->to, detail, NULL, NULL};
     if (store_outbox_delivered(d->store, o->id, time(NULL), NULL, &ev, &err) != DAEMON_OK) {
         core_log(d, CONFIG_LOG_ERROR, "store-failed", o->id, o->to, "%s", err.text);
         return;

@@ -168,13 +168,36 @@ test_migration(void **state)
     store_close(f->s);
     f->s = NULL;
     /* Back to version 1 as that batond left it. */
-    raw_sql(f->path, "DROP TABLE consents; DROP TABLE IF EXISTS withdrawals_in;"
+    raw_sql(f->path, "DROP TABLE checkpoints; DROP TABLE peer_checkpoints;"
+                     "DROP INDEX audit_subject; ALTER TABLE audit DROP COLUMN subject;"
+                     "ALTER TABLE audit DROP COLUMN actor; ALTER TABLE audit DROP COLUMN hash;"
+                     "ALTER TABLE inbox DROP COLUMN retain_until;"
+                     "DROP TABLE consents; DROP TABLE IF EXISTS withdrawals_in;"
                      "DROP INDEX outbox_consent; ALTER TABLE outbox DROP COLUMN consent_id;"
-                     "PRAGMA user_version = 1;");
+                     "PRAGMA user_version = 1;"
+                     "INSERT INTO audit (at, event, packet, peer, detail) VALUES "
+                     "(1790000000, 'submitted', '" P1 "', '" OIN_GEM "', 'a form'),"
+                     "(1790000001, 'refused', NULL, NULL, '');");
     assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 1);
     open_ok(f);
     assert_int_equal(raw_int(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-    assert_int_equal(STORE_SCHEMA_VERSION, 2);
+    assert_int_equal(STORE_SCHEMA_VERSION, 3);
+    /* Version 3 hashed the entries written before it into the audit chain. */
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM audit WHERE length(hash) = 32"), 2);
+    {
+        unsigned char prev[STORE_HASH_BYTES] = {0}, h[STORE_HASH_BYTES];
+        struct store_audit *a = NULL;
+        size_t na = 0, i;
+
+        assert_int_equal(store_audit_list(f->s, NULL, 10, &a, &na, &err), DAEMON_OK);
+        assert_int_equal(na, 2);
+        for (i = 0; i < na; i++) {
+            store_audit_hash(prev, &a[i], h);
+            assert_memory_equal(h, a[i].hash, sizeof h);
+            memcpy(prev, h, sizeof prev);
+        }
+        store_audit_free(a, na);
+    }
     assert_int_equal(store_outbox_get(f->s, P1, &o, &err), DAEMON_OK);
     assert_string_equal(o.to, OIN_GEM);
     store_out_clear(&o);

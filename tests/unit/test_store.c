@@ -225,8 +225,8 @@ test_refuses_other_owner_and_key(void **state)
 static void
 add_packet(struct fx *f, const char *id, time_t now)
 {
-    const struct store_event ev[2] = {{"submitted", id, OIN_PEER, "a form"},
-                                      {"sealed", id, OIN_PEER, "for a key"}};
+    const struct store_event ev[2] = {{"submitted", id, OIN_PEER, "a form", NULL, NULL},
+                                      {"sealed", id, OIN_PEER, "for a key", NULL, NULL}};
     struct store_out o = {0};
     struct daemon_err err = {0};
 
@@ -248,7 +248,7 @@ test_outbox_lifecycle(void **state)
     struct store_out *items = NULL, o = {0};
     struct daemon_err err = {0};
     struct store_audit *au = NULL;
-    const struct store_event ev = {"delivered", ID1, OIN_PEER, "receipt verified"};
+    const struct store_event ev = {"delivered", ID1, OIN_PEER, "receipt verified", NULL, NULL};
     size_t n = 0;
     time_t next = 0;
     int again = -1;
@@ -329,7 +329,7 @@ test_outbox_add_is_atomic(void **state)
     struct fx *f = *state;
     struct store_out o = {0};
     struct daemon_err err = {0};
-    const struct store_event ev = {"submitted", ID1, OIN_PEER, "again"};
+    const struct store_event ev = {"submitted", ID1, OIN_PEER, "again", NULL, NULL};
     struct store_audit *au = NULL;
     size_t n = 0;
 
@@ -351,7 +351,7 @@ static void
 test_undeliverable(void **state)
 {
     struct fx *f = *state;
-    const struct store_event ev = {"undeliverable", ID1, OIN_PEER, "gave up"};
+    const struct store_event ev = {"undeliverable", ID1, OIN_PEER, "gave up", NULL, NULL};
     struct store_out *items = NULL, o = {0};
     struct daemon_err err = {0};
     size_t n = 0;
@@ -374,7 +374,7 @@ test_undeliverable(void **state)
 static void
 receive(struct fx *f, const char *id, unsigned char fill, enum store_receive want)
 {
-    const struct store_event ev = {"received", id, OIN_PEER, "a form"};
+    const struct store_event ev = {"received", id, OIN_PEER, "a form", NULL, NULL};
     const char *content = "{\"form\":{\"name\":\"" MARKER "\"},\"purpose\":\"p\"}";
     enum store_receive found = (enum store_receive) - 1;
     struct daemon_err err = {0};
@@ -408,7 +408,7 @@ test_inbox_encrypted_idempotent_erased(void **state)
     struct daemon_err err = {0};
     struct store_in in = {0};
     char *receipt = NULL;
-    const struct store_event ev = {"erased", ID1, NULL, "retention"};
+    const struct store_event ev = {"erased", ID1, NULL, "retention", NULL, NULL};
     size_t len = 0;
 
     open_ok(f);
@@ -466,7 +466,7 @@ static void
 test_inbox_decide(void **state)
 {
     struct fx *f = *state;
-    const struct store_event ev = {"accepted", ID1, OIN_PEER, "by A"};
+    const struct store_event ev = {"accepted", ID1, OIN_PEER, "by A", NULL, NULL};
     struct store_out notice = {0}, o = {0}, *items = NULL;
     struct store_in *list = NULL;
     struct daemon_err err = {0};

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "consent.h"
 #include "core.h"
 #include "withdrawal.h"
@@ -611,6 +612,9 @@ core_admin_handler(void *ctx, const struct http_request *req, struct http_reply 
         return;
     }
     if (core_consent_admin(d, req, reply))
+        return;
+    if (core_audit_admin(d, req, reply) || core_reports_admin(d, req, reply) ||
+        core_retention_admin(d, req, reply))
         return;
     if (strcmp(path, "/v1/send") == 0 && post) {
         send_form(d, req, reply);

@@ -737,4 +737,36 @@ enum keys_status keys_receipt_verify_local(const struct keys_directory *dir, con
                                            time_t now, struct keys_notice *out,
                                            struct keys_err *err);
 
+/* ---- audit checkpoints ---- */
+
+#define KEYS_TYP_CHECKPOINT "baton-checkpoint+jws" /* "my audit chain held this" */
+
+/* A signed checkpoint of an organisation's audit chain: after size entries its head hash was
+ * head (daemon/store.h, store_audit_hash), at time at. Plain data. */
+struct keys_checkpoint {
+    char iss[KEYS_OIN_LEN + 1];          /* "iss": the organisation whose chain it is */
+    long long size;                      /* "size": the number of entries, at least 1 */
+    unsigned char head[KEYS_SHA256_LEN]; /* "head" (base64url): the chain hash of entry size */
+    time_t at;                           /* "iat": when it was signed */
+};
+
+/*
+ * Signs cp (borrowed; cp->iss must be the keystore's organisation) with the keystore's signing
+ * key valid at cp->at: a JWS compact with typ KEYS_TYP_CHECKPOINT and the claims "iss", "size",
+ * "head" and "iat", nothing else. *out: a new malloc'd NUL-terminated string of *out_len
+ * characters. KEYS_EINVAL for a bad cp, KEYS_EKID when no signing key is valid then; on error
+ * *out is untouched.
+ */
+enum keys_status keys_checkpoint_sign(const struct keys_keystore *ks,
+                                      const struct keys_checkpoint *cp, char **out, size_t *out_len,
+                                      struct keys_err *err);
+
+/*
+ * Verifies a checkpoint jws[0..len): typ KEYS_TYP_CHECKPOINT, signed by a signing key of the
+ * organisation "iss" names (trust->signing_key; the key must be valid at "iat"), exactly the four
+ * claims with size >= 1 and a 32-byte head. On success *out is filled; untouched on error.
+ */
+enum keys_status keys_checkpoint_verify(const struct keys_trust *trust, const char *jws, size_t len,
+                                        struct keys_checkpoint *out, struct keys_err *err);
+
 #endif

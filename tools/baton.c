@@ -27,6 +27,8 @@ const struct cli_command cli_commands[] = {
     {"reject", "refuse a received form, with a reason", cmd_reject, cmd_reject_help},
     {"update", "send a status update on a received form back", cmd_update, cmd_update_help},
     {"consent", "register, list, show or withdraw consents", cmd_consent, cmd_consent_help},
+    {"audit", "the audit trail, access reports, register, figures, retention", cmd_audit,
+     cmd_audit_help},
     {NULL, NULL, NULL, NULL},
 };
 

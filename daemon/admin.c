@@ -9,9 +9,11 @@
  *   POST /v1/inbox/ID/accept          {"by"}
  *   POST /v1/inbox/ID/reject          {"reason","by"?}
  *   POST /v1/inbox/ID/update          {"form"}: a status update back to the sender -> 202
- *   GET  /v1/audit?limit=N            the audit trail, metadata only
+ *   GET  /v1/audit...                 the audit trail, metadata only (daemon/audit.c)
  *   /v1/consents...                   the consent register (daemon/consent.c)
  *
+ * Every request is checked first against the permission table of daemon/roles.c (who may make it:
+ * caseworker, privacy officer, administrator; what is not in the table is refused, 403 "role").
  * Errors are {"error": <for people>, "code": <short code>, "details"?: [...]}. Query options:
  * limit=N on listings, lang=nl|en for the messages about a form (default en).
  */
@@ -22,6 +24,7 @@
 #include "audit.h"
 #include "consent.h"
 #include "core.h"
+#include "roles.h"
 #include "withdrawal.h"
 
 /* The request body of the admin API: a JSON object with a form in it, at most a form's size. */
@@ -230,6 +233,7 @@ core_inbox_item(struct daemon *d, const struct store_in *in)
         return NULL;
     }
     withdrawal_inbox_annotate(d, j, in->id);
+    retention_inbox_annotate(j, in, now);
     return j;
 }
 
@@ -278,6 +282,7 @@ send_form(struct daemon *d, const struct http_request *req, struct http_reply *r
     s.law = member_str(body, "law", &bad);
     s.form = json_object_get(body, "form");
     s.uid = req->peer_uid;
+    s.actor = req->actor;
     s.lang = query_get(req->query, "lang", lang, sizeof lang) && strcmp(lang, "nl") == 0
                  ? FORMS_LANG_NL
                  : FORMS_LANG_EN;
@@ -427,7 +432,7 @@ inbox_list(struct daemon *d, const struct http_request *req, struct http_reply *
 }
 
 static void
-inbox_show(struct daemon *d, const char *id, long uid, struct http_reply *reply)
+inbox_show(struct daemon *d, const char *id, const char *actor, struct http_reply *reply)
 {
     const struct forms_limits lim = {.max_bytes = KEYS_MAX_PACKET, .max_depth = 0};
     struct daemon_err err = {0};
@@ -437,6 +442,7 @@ inbox_show(struct daemon *d, const char *id, long uid, struct http_reply *reply)
     size_t len = 0;
     enum daemon_status rc;
     json_t *j = NULL, *claims = NULL, *form, *events;
+    char subject[CORE_PSEUDONYM_LEN + 1] = "";
 
     rc = store_inbox_get(d->store, id, &in, NULL, NULL, &err);
     if (rc != DAEMON_OK) {
@@ -468,11 +474,10 @@ inbox_show(struct daemon *d, const char *id, long uid, struct http_reply *reply)
         if (json_object_set_new(j, "form", form != NULL ? form : json_null()) != 0 ||
             json_object_set(j, "claims", claims) != 0)
             goto oom;
-        /* The privacy officer must be able to see who read which form. */
-        if (uid >= 0)
-            core_audit(d, time(NULL), "viewed", id, in.from, "the form was shown (uid %ld)", uid);
-        else
-            core_audit(d, time(NULL), "viewed", id, in.from, "the form was shown");
+        /* The privacy officer must be able to see who read which form about whom. */
+        core_form_pseudonym(d, form, subject);
+        core_audit_about(d, time(NULL), "viewed", id, in.from, subject[0] != '\0' ? subject : NULL,
+                         actor, "the form was shown");
     }
     reply_json(reply, 200, j);
     j = NULL;
@@ -526,6 +531,7 @@ inbox_update(struct daemon *d, const char *id, const struct http_request *req,
     s.answers = id;
     s.expect_form = "urn:baton:form:status-update:";
     s.uid = req->peer_uid;
+    s.actor = req->actor;
     s.lang = query_get(req->query, "lang", lang, sizeof lang) && strcmp(lang, "nl") == 0
                  ? FORMS_LANG_NL
                  : FORMS_LANG_EN;
@@ -556,47 +562,8 @@ inbox_decide(struct daemon *d, const char *id, int accept, const struct http_req
         http_reply_error(reply, 400, "bad-request", "\"by\" and \"reason\" must be strings");
     else
         core_decide(d, id, accept ? STORE_IN_ACCEPTED : STORE_IN_REJECTED, by,
-                    accept ? NULL : reason, req->peer_uid, reply);
+                    accept ? NULL : reason, req->actor, reply);
     json_decref(body);
-}
-
-static void
-audit_list(struct daemon *d, const struct http_request *req, struct http_reply *reply)
-{
-    struct store_audit *items = NULL;
-    struct daemon_err err = {0};
-    long limit = query_limit(req->query, CORE_AUDIT_DEFAULT);
-    char t[KEYS_TIME_LEN + 1];
-    enum daemon_status rc;
-    size_t n = 0, i;
-    json_t *list;
-
-    if (limit < 0) {
-        http_reply_error(reply, 400, "bad-request", "limit must be a number from 1 to %d",
-                         STORE_LIST_MAX);
-        return;
-    }
-    rc = store_audit_list(d->store, NULL, (size_t)limit, &items, &n, &err);
-    if (rc != DAEMON_OK) {
-        reply_store_error(reply, rc, &err);
-        return;
-    }
-    list = json_array();
-    for (i = 0; list != NULL && i < n; i++) {
-        json_t *e = json_pack("{s:I, s:s, s:s}", "seq", (json_int_t)items[i].seq, "at",
-                              core_time(items[i].at, t), "event", items[i].event);
-
-        if (e == NULL || core_set_str(e, "packet", items[i].packet) != 0 ||
-            core_set_str(e, "peer", items[i].peer) != 0 ||
-            core_set_str(e, "detail", items[i].detail) != 0 ||
-            json_array_append_new(list, e) != 0) {
-            json_decref(e);
-            json_decref(list);
-            list = NULL;
-        }
-    }
-    store_audit_free(items, n);
-    reply_json(reply, 200, list != NULL ? json_pack("{s:o}", "items", list) : NULL);
 }
 
 void
@@ -606,7 +573,15 @@ core_admin_handler(void *ctx, const struct http_request *req, struct http_reply 
     const char *path = req->path, *rest;
     const int get = strcmp(req->method, "GET") == 0, post = strcmp(req->method, "POST") == 0;
     char id[KEYS_UUID_LEN + 1];
+    struct http_request as = *req;
+    struct roles_who who;
 
+    /* Every request is checked against the permission table first (daemon/roles.c); from here
+     * on the handlers see who asked as req->actor, for their audit entries. */
+    if (!roles_admit(d, req, &who, reply))
+        return;
+    as.actor = who.actor;
+    req = &as;
     if (strcmp(path, "/v1/health") == 0 && get) {
         health(d, reply);
         return;
@@ -626,10 +601,6 @@ core_admin_handler(void *ctx, const struct http_request *req, struct http_reply 
     }
     if (strcmp(path, "/v1/inbox") == 0 && get) {
         inbox_list(d, req, reply);
-        return;
-    }
-    if (strcmp(path, "/v1/audit") == 0 && get) {
-        audit_list(d, req, reply);
         return;
     }
     if (strncmp(path, "/v1/outbox/", 11) == 0 && get) {
@@ -652,7 +623,7 @@ core_admin_handler(void *ctx, const struct http_request *req, struct http_reply 
             withdrawal_inbox_refuse(d, id, reply))
             return;
         if (*rest == '\0' && get) {
-            inbox_show(d, id, req->peer_uid, reply);
+            inbox_show(d, id, req->actor, reply);
             return;
         }
         if (strcmp(rest, "/accept") == 0 && post) {

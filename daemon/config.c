@@ -6,6 +6,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -42,6 +43,7 @@ enum kind {
     KIND_SECONDS,  /* a duration, with s, m, h or d */
     KIND_COUNT,    /* a plain number */
     KIND_LOGLEVEL, /* error, warning, info or debug */
+    KIND_USERS,    /* local user names or numbers: the users of one role */
 };
 
 struct key_def {
@@ -77,6 +79,10 @@ static const struct key_def keys_table[] = {
     {"clock_skew", KIND_SECONDS, 0, FIELD(clock_skew), 0, 3600},
     {"withdrawal_grace", KIND_SECONDS, 0, FIELD(withdrawal_grace), 0, 365 * DAY_S},
     {"log_level", KIND_LOGLEVEL, 0, FIELD(log_level), 0, 0},
+    {"caseworkers", KIND_USERS, 0, FIELD(caseworkers), 0, 0},
+    {"privacy_officers", KIND_USERS, 0, FIELD(privacy_officers), 0, 0},
+    {"administrators", KIND_USERS, 0, FIELD(administrators), 0, 0},
+    {"tokens", KIND_PATH, 0, FIELD(tokens), 0, 0},
 };
 #define N_KEYS (sizeof keys_table / sizeof keys_table[0])
 
@@ -520,8 +526,113 @@ set_level(struct loader *ld, const char *value)
                      "log_level must be error, warning, info or debug, not \"%s\"", q);
 }
 
+/* The uid of user name (a name or a number) into *uid: 1, 0 when there is no such user, -1 when
+ * the lookup failed (errno-style code in *e). */
+static int
+user_uid(const char *name, long *uid, int *e)
+{
+    size_t bufsize = 16384;
+    struct passwd pw, *found = NULL;
+    unsigned long n;
+    char *buf;
+    int r;
+
+    if (parse_digits(name, strlen(name), &n) == 1) {
+        if (n > 0x7fffffffUL)
+            return 0;
+        *uid = (long)n;
+        return 1;
+    }
+    for (;;) {
+        buf = malloc(bufsize);
+        if (buf == NULL) {
+            *e = ENOMEM;
+            return -1;
+        }
+        r = getpwnam_r(name, &pw, buf, bufsize, &found);
+        if (r != ERANGE || bufsize >= 1024 * 1024)
+            break;
+        free(buf);
+        bufsize *= 4;
+    }
+    if (r == 0 && found != NULL)
+        *uid = (long)found->pw_uid;
+    free(buf);
+    if (r != 0) {
+        *e = r;
+        return -1;
+    }
+    return found != NULL ? 1 : 0;
+}
+
+/* A list of local users (names or uids, separated by white space or commas) for one role. A
+ * user who is in another role's list already is refused: each has one role. */
 static enum daemon_status
-set_value(struct loader *ld, const struct key_def *k, const char *value)
+set_users(struct loader *ld, const struct key_def *k, char *value)
+{
+    struct config_users *u = (struct config_users *)(void *)((char *)ld->c + k->offset);
+    char q[CONFIG_QUOTE_MAX * 4 + 8], *save = NULL, *name;
+    size_t i, j, len;
+    long uid = 0;
+    int e = 0, r;
+
+    for (name = strtok_r(value, " \t,", &save); name != NULL;
+         name = strtok_r(NULL, " \t,", &save)) {
+        len = strlen(name);
+        quote(q, sizeof q, name, len);
+        for (i = 0; i < len; i++) {
+            char ch = name[i];
+
+            if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' || ch == '.') ||
+                name[0] == '-' || len > CONFIG_GROUP_MAX)
+                return line_fail(ld, DAEMON_ECONFIG,
+                                 "%s takes user names (letters, digits, '_', '-', '.') or numbers "
+                                 "separated by spaces, not \"%s\"",
+                                 k->name, q);
+        }
+        r = user_uid(name, &uid, &e);
+        if (r < 0)
+            return line_fail(ld, e == ENOMEM ? DAEMON_ENOMEM : DAEMON_EIO,
+                             "%s: user \"%s\" could not be looked up: %s", k->name, q, strerror(e));
+        if (r == 0)
+            return line_fail(ld, DAEMON_ECONFIG,
+                             "%s: there is no user \"%s\" on this system (see /etc/passwd, or "
+                             "give the number)",
+                             k->name, q);
+        for (i = 0; i < N_KEYS; i++) {
+            const struct config_users *o;
+
+            if (keys_table[i].kind != KIND_USERS || ld->seen[i] == 0)
+                continue;
+            o = (const struct config_users *)(const void *)((const char *)ld->c +
+                                                            keys_table[i].offset);
+            for (j = 0; j < o->n; j++) {
+                if (o->uid[j] != uid)
+                    continue;
+                if (o == u)
+                    return line_fail(ld, DAEMON_ECONFIG, "%s lists user \"%s\" (uid %ld) twice",
+                                     k->name, q, uid);
+                return line_fail(ld, DAEMON_ECONFIG,
+                                 "user \"%s\" (uid %ld) is in %s already (line %u): each user "
+                                 "has one role; give another role a token instead",
+                                 q, uid, keys_table[i].name, ld->seen[i]);
+            }
+        }
+        if (u->n == CONFIG_MAX_ROLE_USERS)
+            return line_fail(ld, DAEMON_ECONFIG,
+                             "%s lists more than %d users; give a group of people a token", k->name,
+                             CONFIG_MAX_ROLE_USERS);
+        u->uid[u->n++] = uid;
+    }
+    if (u->n == 0)
+        return line_fail(ld, DAEMON_ECONFIG,
+                         "%s names no user; leave the line out when the role has none", k->name);
+    return DAEMON_OK;
+}
+
+static enum daemon_status
+set_value(struct loader *ld, const struct key_def *k, char *value)
 {
     switch (k->kind) {
     case KIND_PATH:
@@ -534,6 +645,8 @@ set_value(struct loader *ld, const struct key_def *k, const char *value)
         return set_group(ld, value);
     case KIND_LOGLEVEL:
         return set_level(ld, value);
+    case KIND_USERS:
+        return set_users(ld, k, value);
     case KIND_SIZE:
     case KIND_SECONDS:
     case KIND_COUNT:

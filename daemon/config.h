@@ -33,6 +33,15 @@ enum config_log_level {
 /* The most delivery workers (delivery_workers) a daemon runs. */
 #define CONFIG_MAX_WORKERS 16
 
+/* The most local users one role key (caseworkers, privacy_officers, administrators) lists. */
+#define CONFIG_MAX_ROLE_USERS 64
+
+/* The local users of one role, as uids (names were looked up with getpwnam at load). */
+struct config_users {
+    long uid[CONFIG_MAX_ROLE_USERS];
+    size_t n; /* 0: the key was not set */
+};
+
 /* A loaded configuration. Plain data (no pointers: copy it, free nothing). Paths are absolute
  * (relative ones were resolved against the configuration file's folder); an optional path that
  * was not set is the empty string. */
@@ -68,6 +77,11 @@ struct daemon_config {
     unsigned withdrawal_grace;       /* seconds a withdrawn packet is kept (restricted) before
                                         its content is erased, default 2592000 (30 days) */
     enum config_log_level log_level; /* default CONFIG_LOG_INFO */
+
+    /* optional: who may do what on the admin API (daemon/roles.h). When none is set, the
+     * daemon's own user and root have every role. A user is in one role at most. */
+    struct config_users caseworkers, privacy_officers, administrators;
+    char tokens[CONFIG_PATH_MAX]; /* the bearer tokens file; "" = none */
 };
 
 /* Fills c with the defaults: every optional key at its default, every required one empty. */

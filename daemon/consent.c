@@ -123,8 +123,8 @@ out:
 
 enum daemon_status
 consent_add(struct store *s, const struct forms_catalogue *cat, const json_t *form, time_t now,
-            long uid, enum forms_lang lang, char id_out[KEYS_UUID_LEN + 1], json_t **details,
-            struct daemon_err *err)
+            const char *actor, enum forms_lang lang, char id_out[KEYS_UUID_LEN + 1],
+            json_t **details, struct daemon_err *err)
 {
     const struct forms_schema *schema;
     struct forms_result res = {0};
@@ -132,7 +132,7 @@ consent_add(struct store *s, const struct forms_catalogue *cat, const json_t *fo
     struct keys_err kerr = {0};
     struct add_ctx a = {0};
     struct store_event ev;
-    char id[KEYS_UUID_LEN + 1], detail[300], by[40] = "";
+    char id[KEYS_UUID_LEN + 1], detail[300];
     const char *type = json_string_value(json_object_get(form, "$schema"));
     const char *withdrawn = json_string_value(json_object_get(form, "withdrawn_at"));
     enum forms_status fst;
@@ -182,11 +182,9 @@ consent_add(struct store *s, const struct forms_catalogue *cat, const json_t *fo
     a.id = id;
     a.text = text;
     a.now = now;
-    if (uid >= 0)
-        snprintf(by, sizeof by, ", by uid %ld", uid);
-    snprintf(detail, sizeof detail, "consent %s registered%s%s", id,
-             a.withdrawn != 0 ? " (already withdrawn in the record)" : "", by);
-    ev = (struct store_event){"consent-added", NULL, NULL, detail, NULL, NULL};
+    snprintf(detail, sizeof detail, "consent %s registered%s", id,
+             a.withdrawn != 0 ? " (already withdrawn in the record)" : "");
+    ev = (struct store_event){"consent-added", NULL, NULL, detail, NULL, actor};
     rc = store_txn(s, 1, add_txn, &a, now, &ev, 1, err);
     sodium_memzero(text, strlen(text));
     free(text);
@@ -416,11 +414,11 @@ withdraw_txn(void *ctx, sqlite3 *db, const unsigned char *key, struct daemon_err
 }
 
 static enum daemon_status
-withdraw_or_list(struct store *s, const char *id, const char *reason, time_t now, long uid,
+withdraw_or_list(struct store *s, const char *id, const char *reason, time_t now, const char *actor,
                  int withdraw, struct consent_sent **sent, size_t *n, struct daemon_err *err)
 {
     struct withdraw_ctx w = {0};
-    char lid[KEYS_UUID_LEN + 1], detail[300], by[40] = "";
+    char lid[KEYS_UUID_LEN + 1], detail[300];
     struct store_event ev;
     enum daemon_status rc;
 
@@ -433,13 +431,11 @@ withdraw_or_list(struct store *s, const char *id, const char *reason, time_t now
     w.reason = reason;
     w.now = now;
     w.withdraw = withdraw;
-    if (uid >= 0)
-        snprintf(by, sizeof by, ", by uid %ld", uid);
     /* The reason is the caseworker's text: it may name the young person, so the audit gets its
      * length only; the register keeps it. */
-    snprintf(detail, sizeof detail, "consent %s withdrawn%s%s", lid,
-             reason != NULL ? ", with a reason" : "", by);
-    ev = (struct store_event){"consent-withdrawn", NULL, NULL, detail, NULL, NULL};
+    snprintf(detail, sizeof detail, "consent %s withdrawn%s", lid,
+             reason != NULL ? ", with a reason" : "");
+    ev = (struct store_event){"consent-withdrawn", NULL, NULL, detail, NULL, actor};
     rc =
         store_txn(s, withdraw, withdraw_txn, &w, now, withdraw ? &ev : NULL, withdraw ? 1 : 0, err);
     if (rc != DAEMON_OK) {
@@ -452,17 +448,17 @@ withdraw_or_list(struct store *s, const char *id, const char *reason, time_t now
 }
 
 enum daemon_status
-consent_withdraw(struct store *s, const char *id, const char *reason, time_t now, long uid,
+consent_withdraw(struct store *s, const char *id, const char *reason, time_t now, const char *actor,
                  struct consent_sent **sent, size_t *n, struct daemon_err *err)
 {
-    return withdraw_or_list(s, id, reason, now, uid, 1, sent, n, err);
+    return withdraw_or_list(s, id, reason, now, actor, 1, sent, n, err);
 }
 
 enum daemon_status
 consent_sent_under(struct store *s, const char *id, struct consent_sent **sent, size_t *n,
                    struct daemon_err *err)
 {
-    return withdraw_or_list(s, id, NULL, 0, -1, 0, sent, n, err);
+    return withdraw_or_list(s, id, NULL, 0, NULL, 0, sent, n, err);
 }
 
 /* ---- views ---- */
@@ -595,7 +591,7 @@ admin_add(struct daemon *d, const struct http_request *req, struct http_reply *r
     if (body == NULL)
         return;
     form = json_object_get(body, "form") != NULL ? json_object_get(body, "form") : body;
-    rc = consent_add(d->store, d->cat, form, time(NULL), req->peer_uid, lang_of(req), id, &details,
+    rc = consent_add(d->store, d->cat, form, time(NULL), req->actor, lang_of(req), id, &details,
                      &err);
     if (rc == DAEMON_EREFUSED && details != NULL) {
         out = json_pack("{s:s, s:s, s:O}", "error", err.text, "code", "invalid-form", "details",
@@ -664,7 +660,7 @@ admin_show(struct daemon *d, const char *id, int withdraw, const struct http_req
             goto out;
         }
         reason = json_string_value(r);
-        rc = consent_withdraw(d->store, id, reason, now, req->peer_uid, &sent, &n, &err);
+        rc = consent_withdraw(d->store, id, reason, now, req->actor, &sent, &n, &err);
         if (rc != DAEMON_OK) {
             reply_err(reply, rc, &err);
             goto out;

@@ -47,15 +47,15 @@ struct consent_sent {
  * Validates form against urn:baton:form:consent-record:1 with cat (DAEMON_EREFUSED with the
  * first error in err when invalid; *details, when not NULL, then gets the basic-output errors
  * array (new reference) in lang) and registers it at now, with the audit entry "consent-added"
- * in the same transaction. uid: who asked on the admin socket (-1 unknown), for the audit.
+ * in the same transaction. actor: who asked (roles_who.actor) for the audit entry, or NULL.
  * A record whose own "withdrawn_at" is set is registered as withdrawn at that time.
  * DAEMON_ECONFLICT (nothing changed) when a consent with this record_id is registered already.
  * The id into id_out (may be NULL).
  */
 enum daemon_status consent_add(struct store *s, const struct forms_catalogue *cat,
-                               const json_t *form, time_t now, long uid, enum forms_lang lang,
-                               char id_out[KEYS_UUID_LEN + 1], json_t **details,
-                               struct daemon_err *err);
+                               const json_t *form, time_t now, const char *actor,
+                               enum forms_lang lang, char id_out[KEYS_UUID_LEN + 1],
+                               json_t **details, struct daemon_err *err);
 
 /* The consent id into *out (consent_row_clear). DAEMON_ENOTFOUND when unknown. */
 enum daemon_status consent_get(struct store *s, const char *id, struct consent_row *out,
@@ -73,7 +73,7 @@ enum daemon_status consent_list(struct store *s, size_t max, struct consent_row 
  * already (err says when; nothing changed).
  */
 enum daemon_status consent_withdraw(struct store *s, const char *id, const char *reason, time_t now,
-                                    long uid, struct consent_sent **sent, size_t *n,
+                                    const char *actor, struct consent_sent **sent, size_t *n,
                                     struct daemon_err *err);
 
 /* The packets of the outbox sent under consent id and their recipients (as consent_withdraw). */

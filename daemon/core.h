@@ -56,6 +56,7 @@ struct daemon {
      * loaded it is trusted until dir_expires, then the daemon refuses to send or receive. */
     struct keys_directory *dir;
     json_t *dir_doc;
+    unsigned char dir_sha256[KEYS_SHA256_LEN]; /* of the signed directory as read, even expired */
     time_t dir_expires;
     char dir_expires_text[40];
     char dir_problem[600];
@@ -76,6 +77,9 @@ struct daemon {
      * from the keystore, in guarded memory. */
     unsigned char *pseudonym_key;
 
+    /* Who may do what on the admin API (daemon/roles.h). */
+    struct roles *roles;
+
     /* The delivery workers (worker.c): woken by submits, decisions and stop. Under mu: what
      * each is delivering (so that no two take the same row, and rows about one packet go one
      * after the other) and the peers that did not answer just now. */
@@ -95,6 +99,9 @@ struct daemon {
     } down[CONFIG_MAX_WORKERS];
 
     struct http_server *peer, *admin;
+    /* audit.c: when a failed checkpoint was last logged (under mu), so that it is not every
+     * second */
+    time_t checkpoint_warned;
 };
 
 /* ---- log.c ---- */
@@ -177,9 +184,10 @@ void core_peer_handler(void *ctx, const struct http_request *req, struct http_re
 /* ---- notices.c: take-over decisions ---- */
 
 /* Accepts or rejects inbox packet id (state STORE_IN_ACCEPTED or _REJECTED) with by and reason,
- * queues the signed notice to its sender, and answers the inbox item (200) or the refusal. */
+ * queues the signed notice to its sender, and answers the inbox item (200) or the refusal.
+ * actor: who asked (roles_who.actor), for the audit entry; may be NULL. */
 void core_decide(struct daemon *d, const char *id, enum store_in_state state, const char *by,
-                 const char *reason, long uid, struct http_reply *reply);
+                 const char *reason, const char *actor, struct http_reply *reply);
 
 /* A notice from a peer (POST /v1/notices); peer is the TLS client's OIN. */
 void core_receive_notice(struct daemon *d, const char *peer, const unsigned char *body, size_t len,

@@ -11,7 +11,9 @@
 
 #include <sodium.h>
 
+#include "audit.h"
 #include "core.h"
+#include "roles.h"
 
 /* A passphrase file holds one line; more is not a passphrase file. */
 #define PASSPHRASE_MAX 1024
@@ -163,8 +165,16 @@ daemon_load(const struct daemon_options *o, struct daemon **out, struct daemon_e
         rc = core_network_load(d, now, err);
     if (rc == DAEMON_OK)
         rc = open_store(d, err);
+    if (rc == DAEMON_OK)
+        rc = roles_new(d->cfg, geteuid(), &d->roles, err);
     if (rc != DAEMON_OK)
         goto fail;
+    if (!roles_configured(d->roles))
+        core_log(d, CONFIG_LOG_WARNING, "roles", NULL, NULL,
+                 "no roles configured: batond's own user (uid %lu) and root may do everything on "
+                 "the admin API, other users nothing; set caseworkers, privacy_officers, "
+                 "administrators or tokens in the configuration",
+                 (unsigned long)geteuid());
     *out = d;
     return DAEMON_OK;
 fail:
@@ -230,6 +240,7 @@ daemon_start(struct daemon *d, struct daemon_err *err)
         daemon_stop(d);
         return rc;
     }
+    core_audit_started(d, time(NULL));
     core_log(d, CONFIG_LOG_INFO, "started", NULL, NULL,
              "batond %s for %s (OIN %s, %s): peer endpoint %s:%u, admin socket %s, store %s",
              daemon_version(), d->me->name, d->me->oin, d->me->role, d->cfg->listen_host,
@@ -258,8 +269,10 @@ daemon_stop(struct daemon *d)
     http_stop(d->admin);
     d->admin = NULL;
     core_worker_stop(d);
-    if (was_running)
+    if (was_running) {
+        core_audit_stopped(d, time(NULL));
         core_log(d, CONFIG_LOG_INFO, "stopped", NULL, NULL, "batond stopped");
+    }
 }
 
 void
@@ -270,6 +283,7 @@ daemon_free(struct daemon *d)
     daemon_stop(d);
     store_close(d->store);
     sodium_free(d->pseudonym_key);
+    roles_free(d->roles);
     core_network_free(d);
     keys_keystore_free(d->ks);
     forms_catalogue_free(d->cat);

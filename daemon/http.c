@@ -632,6 +632,11 @@ handle(struct http_server *s, struct MHD_Connection *conn, struct call *c, const
     req.peer_uid = s->mode == HTTP_MODE_UNIX ? c->uid : -1;
     req.content_type =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    req.authorization =
+        s->mode == HTTP_MODE_UNIX
+            ? MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION)
+            : NULL;
+    req.actor = NULL;
     req.body = c->body != NULL ? c->body : empty;
     req.body_len = c->len;
     atomic_fetch_add(&s->handled, 1);

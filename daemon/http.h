@@ -35,6 +35,9 @@ struct http_request {
     const char *peer_addr; /* TLS mode: "ADDRESS:PORT" of the client, for logs; NULL otherwise */
     long peer_uid;         /* Unix mode: the client's uid (SO_PEERCRED); -1 in TLS mode */
     const char *content_type;  /* the Content-Type header; NULL when absent */
+    const char *authorization; /* Unix mode: the Authorization header; NULL when absent or TLS */
+    const char *actor; /* admin API: who asked, in which role, for the audit (daemon/roles.h);
+                          NULL from the server */
     const unsigned char *body; /* body_len bytes, followed by a NUL not counted in body_len */
     size_t body_len;
 };

@@ -100,6 +100,13 @@ load_directory(struct daemon *d, time_t now, struct daemon_err *err)
     rc = read_file("directory", path, CORE_DOC_MAX, &text, &len, err);
     if (rc != DAEMON_OK)
         return rc;
+    {
+        const char *start;
+        size_t n;
+
+        trim(text, len, &start, &n); /* recorded in the audit trail at start (audit.c) */
+        crypto_hash_sha256(d->dir_sha256, (const unsigned char *)start, n);
+    }
     st = keys_directory_load(text, len, d->coordinators, d->n_coordinators, d->cat, now, &d->dir,
                              &kerr);
     if (st == KEYS_EEXPIRED) {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "core.h"
 #include "withdrawal.h"
 
@@ -98,7 +99,7 @@ reply_item(struct daemon *d, const char *id, int status, struct http_reply *repl
 
 void
 core_decide(struct daemon *d, const char *id, enum store_in_state state, const char *by,
-            const char *reason, long uid, struct http_reply *reply)
+            const char *reason, const char *actor, struct http_reply *reply)
 {
     const int accept = state == STORE_IN_ACCEPTED;
     const char *typ = accept ? KEYS_TYP_ACCEPTANCE : KEYS_TYP_REJECTION;
@@ -112,7 +113,7 @@ core_decide(struct daemon *d, const char *id, enum store_in_state state, const c
     const char *jti;
     json_t *extra = NULL, *claims = NULL;
     time_t now = time(NULL);
-    char *jws = NULL;
+    char *jws = NULL, *checkpoint = NULL;
     size_t len = 0;
     enum daemon_status rc;
 
@@ -158,6 +159,13 @@ core_decide(struct daemon *d, const char *id, enum store_in_state state, const c
         http_reply_error(reply, 500, "no-memory", "out of memory");
         goto out;
     }
+    /* Our latest audit checkpoint goes along, for the sender to keep (keys/PACKETS.md 9.10). */
+    checkpoint = peerckpt_latest(d);
+    if (checkpoint != NULL &&
+        json_object_set_new(extra, "checkpoint", json_string(checkpoint)) != 0) {
+        http_reply_error(reply, 500, "no-memory", "out of memory");
+        goto out;
+    }
     if (keys_notice_sign(signer, typ, d->me->oin, in.from, in.id, in.sha256, extra, now, &jws, &len,
                          &kerr) != KEYS_OK) {
         http_reply_error(reply, 500, "sign", "cannot sign the notice: %s", kerr.text);
@@ -180,9 +188,7 @@ core_decide(struct daemon *d, const char *id, enum store_in_state state, const c
     snprintf(detail, sizeof detail, "%s%.200s%s; notice %s queued for the sender",
              accept ? "taken over by " : "not taken over", accept ? by : (by ? " by " : ""),
              accept ? "" : (by ? by : ""), jti);
-    if (uid >= 0)
-        snprintf(detail + strlen(detail), sizeof detail - strlen(detail), " (uid %ld)", uid);
-    ev = (struct store_event){accept ? "accepted" : "rejected", id, in.from, detail, NULL, NULL};
+    ev = (struct store_event){accept ? "accepted" : "rejected", id, in.from, detail, NULL, actor};
     rc = store_inbox_decide(d->store, id, state, by, reason, now, &o, &ev, &err);
     if (rc != DAEMON_OK) {
         http_reply_error(reply,
@@ -200,6 +206,7 @@ out:
     json_decref(claims);
     json_decref(extra);
     free(jws);
+    free(checkpoint);
     store_in_clear(&in);
 }
 
@@ -348,6 +355,8 @@ core_receive_notice(struct daemon *d, const char *peer, const unsigned char *bod
     }
     if (!again)
         core_log(d, CONFIG_LOG_INFO, store_out_state_name(state), n.packet_id, peer, "%s", detail);
+    peerckpt_keep(d, peer, n.packet_id, state == STORE_ACCEPTED ? "acceptance" : "rejection",
+                  n.checkpoint);
     ok = json_pack("{s:b}", "ok", 1);
     if (ok == NULL || http_reply_json(reply, 200, ok) != DAEMON_OK)
         http_reply_error(reply, 500, "no-memory", "out of memory");

@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "audit.h"
 #include "core.h"
 #include "policy.h"
 
@@ -108,10 +109,11 @@ receive_packet(struct daemon *d, const char *peer, const unsigned char *body, si
     struct store_event ev;
     enum store_receive found = STORE_RECEIVED_NEW;
     char why[800], detail[300], subject[CORE_PSEUDONYM_LEN + 1];
-    char *receipt = NULL, *stored = NULL, *content = NULL;
+    char *receipt = NULL, *stored = NULL, *content = NULL, *checkpoint = NULL;
     const char *hint_id = NULL;
     time_t now = time(NULL);
     size_t rlen = 0;
+    long period;
     enum keys_status st;
 
     if (!core_directory_usable(d, now, why, sizeof why)) {
@@ -188,7 +190,9 @@ receive_packet(struct daemon *d, const char *peer, const unsigned char *body, si
         goto out;
     }
 
-    st = keys_receipt_sign_local(d->ks, &p, now, &receipt, &rlen, &kerr);
+    /* Our latest audit checkpoint goes along, for the sender to keep (keys/PACKETS.md 9.10). */
+    checkpoint = peerckpt_latest(d);
+    st = keys_receipt_sign_local_with(d->ks, &p, checkpoint, now, &receipt, &rlen, &kerr);
     if (st != KEYS_OK) {
         http_reply_error(reply, 500, "receipt", "cannot sign the receipt: %s", kerr.text);
         core_log(d, CONFIG_LOG_ERROR, "receipt-failed", p.id, peer, "%s", kerr.text);
@@ -206,6 +210,10 @@ receive_packet(struct daemon *d, const char *peer, const unsigned char *body, si
     in.basis = (char *)keys_basis_name(p.basis);
     memcpy(in.sha256, p.sha256, sizeof in.sha256);
     in.receipt = receipt;
+    /* Retention runs from receipt: the covenant's period for this form type (none: kept until
+     * the covenant gives one; 'baton audit retention' lists such forms). */
+    period = retention_period(d->covenant, p.form_type);
+    in.retain_until = period > 0 ? now + (time_t)period : 0;
     snprintf(detail, sizeof detail, "%.100s, purpose %.64s, basis %s, %zu bytes; receipt signed",
              p.form_type, p.purpose, keys_basis_name(p.basis), len);
     core_form_pseudonym(d, p.form, subject);
@@ -235,6 +243,7 @@ conflict:
     refuse(d, reply, 409, "conflict", p.id, peer, why);
 out:
     wipe_free(content);
+    free(checkpoint);
     free(receipt);
     free(stored);
     keys_packet_clear(&p);

@@ -1344,7 +1344,7 @@ out:
     "i.id, i.from_oin, i.form_type, i.purpose, i.basis, i.received, i.packet_sha256, i.receipt, "  \
     "i.state, i.by_text, i.reason, i.decided, i.key_id IS NULL, "                                  \
     "(SELECT o.state FROM outbox o WHERE o.answers = i.id AND o.kind = 'notice' "                  \
-    "ORDER BY o.created DESC LIMIT 1)"
+    "ORDER BY o.created DESC LIMIT 1), i.retain_until"
 
 void
 store_in_clear(struct store_in *in)
@@ -1396,6 +1396,7 @@ in_from_row(sqlite3_stmt *st, struct store_in *in, struct daemon_err *err)
                            ? -1
                            : state_from_name(out_states, sizeof out_states / sizeof out_states[0],
                                              (const char *)sqlite3_column_text(st, 13));
+    in->retain_until = col_time(st, 14);
     if (oom) {
         store_in_clear(in);
         return daemon_fail(err, DAEMON_ENOMEM, "out of memory reading the inbox");
@@ -1492,8 +1493,8 @@ store_inbox_receive(struct store *s, const struct store_in *in, time_t now,
         goto out;
     rc = prep(s,
               "INSERT INTO inbox (id, from_oin, form_type, purpose, basis, received, "
-              "packet_sha256, receipt, state, content, key_id) "
-              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?)",
+              "packet_sha256, receipt, state, content, key_id, retain_until) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?)",
               &st, err);
     if (rc != DAEMON_OK)
         goto out;
@@ -1501,7 +1502,8 @@ store_inbox_receive(struct store *s, const struct store_in *in, time_t now,
         bind_text(st, 4, in->purpose) | bind_text(st, 5, in->basis) |
         sqlite3_bind_int64(st, 6, (sqlite3_int64)now) |
         bind_blob(st, 7, in->sha256, KEYS_SHA256_LEN) | bind_text(st, 8, in->receipt) |
-        bind_blob(st, 9, ct, ct_len) | bind_text(st, 10, in->id)) {
+        bind_blob(st, 9, ct, ct_len) | bind_text(st, 10, in->id) |
+        bind_time(st, 11, in->retain_until)) {
         rc = db_fail(s, err, "storing the packet");
         goto out;
     }
@@ -1593,6 +1595,20 @@ store_txn(struct store *s, int write, store_txn_fn fn, void *ctx, time_t now,
         rc = commit(s, err);
     if (rc != DAEMON_OK)
         rollback(s);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+enum daemon_status
+store_wal_truncate(struct store *s, struct daemon_err *err)
+{
+    enum daemon_status rc = DAEMON_OK;
+
+    if (s == NULL)
+        return daemon_fail(err, DAEMON_EINVAL, "store_wal_truncate: NULL argument");
+    pthread_mutex_lock(&s->mu);
+    if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) != SQLITE_OK)
+        rc = db_fail(s, err, "truncating the write-ahead log");
     pthread_mutex_unlock(&s->mu);
     return rc;
 }

@@ -103,6 +103,9 @@ struct store_in {
     char *by, *reason;
     time_t decided;
     int erased; /* 1: the record key is gone; the content can no longer be read */
+    /* When retention erases the content (received + the covenant's period for the form type);
+     * 0: no period known (store_inbox_receive stores NULL). */
+    time_t retain_until;
     /* Listings: the state of the acceptance or rejection notice we sent back, or -1 when none. */
     int notice_state;
 };
@@ -264,6 +267,11 @@ typedef enum daemon_status (*store_txn_fn)(void *ctx, struct sqlite3 *db, const 
  * succeeded, the audit entries ev[0..n_ev) at now in the same transaction, and commits. */
 enum daemon_status store_txn(struct store *s, int write, store_txn_fn fn, void *ctx, time_t now,
                              const struct store_event *ev, size_t n_ev, struct daemon_err *err);
+
+/* Copies the write-ahead log into the database file and truncates it, so that the pages of a
+ * record key destroyed through store_txn do not linger in the log (store_inbox_erase does this
+ * itself). DAEMON_ESTORE when SQLite could not (e.g. a reader held the log). */
+enum daemon_status store_wal_truncate(struct store *s, struct daemon_err *err);
 
 /* nonce || XChaCha20-Poly1305(pt, AD = ad) under key (from store_txn_fn), malloc'd. */
 enum daemon_status store_blob_seal(const unsigned char *key, const unsigned char *pt, size_t len,

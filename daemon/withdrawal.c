@@ -11,6 +11,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "audit.h"
 #include "consent.h"
 #include "core.h"
 #include "withdrawal.h"
@@ -153,6 +154,7 @@ struct queue_ctx {
     const struct keys_sign_key *signer;
     time_t now;
     size_t queued;
+    const char *checkpoint; /* our latest audit checkpoint, to go along; NULL: none */
 };
 
 static enum daemon_status
@@ -213,6 +215,11 @@ queue_fn(void *ctx, struct sqlite3 *db, const unsigned char *key, struct daemon_
     st = NULL;
 
     extra = json_pack("{s:{s:s}}", "consent", "id", q->consent);
+    if (extra != NULL && q->checkpoint != NULL &&
+        json_object_set_new(extra, "checkpoint", json_string(q->checkpoint)) != 0) {
+        json_decref(extra);
+        extra = NULL;
+    }
     if (extra == NULL) {
         rc = daemon_fail(err, DAEMON_ENOMEM, "out of memory signing a withdrawal notice");
         goto out;
@@ -255,7 +262,8 @@ out:
 enum daemon_status
 withdrawal_queue(struct daemon *d, const char *consent_id, struct daemon_err *err)
 {
-    struct queue_ctx q = {d, consent_id, NULL, time(NULL), 0};
+    struct queue_ctx q = {d, consent_id, NULL, time(NULL), 0, NULL};
+    char *checkpoint = NULL;
     enum daemon_status rc;
 
     if (d == NULL || !good_consent_id(consent_id))
@@ -266,7 +274,11 @@ withdrawal_queue(struct daemon *d, const char *consent_id, struct daemon_err *er
                            "the keystore has no signing key valid now, so no withdrawal notice "
                            "can be signed; rotate the keys, then restart batond (it sends the "
                            "notices at start)");
+    /* Read before the transaction: store_txn does not nest. */
+    checkpoint = peerckpt_latest(d);
+    q.checkpoint = checkpoint;
     rc = store_txn(d->store, 1, queue_fn, &q, q.now, NULL, 0, err);
+    free(checkpoint);
     if (rc != DAEMON_OK)
         return rc;
     if (q.queued > 0) {
@@ -398,7 +410,7 @@ receive_withdrawal(struct daemon *d, const char *peer, const unsigned char *body
     char why[800], conf_id[KEYS_UUID_LEN + 1], when[KEYS_TIME_LEN + 1];
     const char *consent;
     json_t *extra = NULL;
-    char *conf = NULL;
+    char *conf = NULL, *checkpoint = NULL;
     size_t conf_len = 0;
     char *text = NULL;
     time_t now = time(NULL);
@@ -490,6 +502,12 @@ receive_withdrawal(struct daemon *d, const char *peer, const unsigned char *body
     c.erase_after = now + (time_t)d->cfg->withdrawal_grace;
     extra = json_pack("{s:s, s:{s:s}, s:I}", "withdrawal", n.id, "consent", "id", consent,
                       "erase_after", (json_int_t)c.erase_after);
+    checkpoint = peerckpt_latest(d);
+    if (extra != NULL && checkpoint != NULL &&
+        json_object_set_new(extra, "checkpoint", json_string(checkpoint)) != 0) {
+        json_decref(extra);
+        extra = NULL;
+    }
     if (extra == NULL) {
         http_reply_error(reply, 500, "no-memory", "out of memory");
         goto out;
@@ -520,6 +538,7 @@ receive_withdrawal(struct daemon *d, const char *peer, const unsigned char *body
         core_log(d, CONFIG_LOG_ERROR, "store-failed", n.packet_id, peer, "%s", err.text);
         goto out;
     }
+    peerckpt_keep(d, peer, n.packet_id, "withdrawal notice", n.checkpoint);
     if (c.again) {
         reply_ok(reply, NULL);
         goto out;
@@ -533,6 +552,7 @@ receive_withdrawal(struct daemon *d, const char *peer, const unsigned char *body
 out:
     json_decref(extra);
     free(conf);
+    free(checkpoint);
     free(text);
     store_in_clear(&in);
     keys_notice_clear(&n);
@@ -683,6 +703,7 @@ receive_confirmation(struct daemon *d, const char *peer, const unsigned char *bo
     if (!c.again)
         core_log(d, CONFIG_LOG_INFO, "withdrawal-confirmed", n.packet_id, peer,
                  "withdrawal notice %s confirmed (confirmation %s)", withdrawal, n.id);
+    peerckpt_keep(d, peer, n.packet_id, "withdrawal confirmation", n.checkpoint);
     reply_ok(reply, NULL);
 out:
     store_out_clear(&o);

@@ -17,6 +17,7 @@
 
 #include <sodium.h>
 
+#include "audit.h"
 #include "core.h"
 #include "deliver.h"
 #include "withdrawal.h"
@@ -112,6 +113,9 @@ packet_delivered(struct daemon *d, const struct store_out *o, const unsigned cha
         goto out;
     }
     core_log(d, CONFIG_LOG_INFO, "delivered", o->id, o->to, "%s", detail);
+    /* The recipient's audit checkpoint that came along (keys_notice_answers made sure that the
+     * receipt is from the recipient, o->to). */
+    peerckpt_keep(d, o->to, o->id, "receipt", n.checkpoint);
 out:
     keys_notice_clear(&n);
     free(receipt);
@@ -323,7 +327,7 @@ worker_main(void *arg)
     struct pick p;
     char *key_pem = NULL;
     size_t key_len = 0, n = 0;
-    time_t next = 0, now, swept = 0;
+    time_t next = 0, now, swept = 0, retained = 0;
     unsigned long seen;
 
     free(wa);
@@ -371,7 +375,12 @@ worker_main(void *arg)
         items = NULL;
         if (me == 0 && now != swept) { /* at most once a second */
             withdrawal_sweep(d, now);
+            core_audit_tick(d, now); /* a checkpoint when due (audit.c) */
             swept = now;
+        }
+        if (me == 0 && now >= retained + RETENTION_SWEEP_S) {
+            retention_sweep(d, now);
+            retained = now;
         }
 
         pthread_mutex_lock(&d->mu);

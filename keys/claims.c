@@ -87,6 +87,7 @@ kind_name(const char *typ)
         {KEYS_TYP_STATUS, "status update"},
         {KEYS_TYP_WITHDRAWAL, "withdrawal notice"},
         {KEYS_TYP_WITHDRAWAL_CONFIRMATION, "withdrawal confirmation"},
+        {KEYS_TYP_CHECKPOINT, "checkpoint"},
     };
     size_t i;
 

@@ -678,6 +678,9 @@ struct keys_notice {
     const char *packet_id; /* "packet"."id" */
     unsigned char packet_sha256[KEYS_SHA256_LEN]; /* "packet"."sha256", decoded */
     char signer_kid[KEYS_KID_LEN + 1];
+    /* "checkpoint": the issuer's latest signed audit checkpoint (a compact JWS, not verified
+     * here: keys_checkpoint_verify), or NULL when the notice carries none */
+    const char *checkpoint;
 };
 
 void keys_notice_clear(struct keys_notice *n);
@@ -687,7 +690,9 @@ void keys_notice_clear(struct keys_notice *n);
  * from organisation from to organisation to about the packet packet_id whose bytes have the
  * SHA-256 packet_sha256, with a new random id and iat = now. extra (borrowed, may be NULL) holds
  * the kind's own members, which may not be jti, iss, aud, iat or packet (KEYS_EINVAL); a receipt
- * has none. *out: a new string (free()) of *out_len characters; untouched on error.
+ * has none but "checkpoint". Every kind may carry "checkpoint", the issuer's latest audit
+ * checkpoint (a string of the form of a compact JWS of at most KEYS_MAX_CHECKPOINT characters:
+ * KEYS_EINVAL otherwise). *out: a new string (free()) of *out_len characters; untouched on error.
  */
 enum keys_status keys_notice_sign(const struct keys_sign_key *signer, const char *typ,
                                   const char *from, const char *to, const char *packet_id,
@@ -698,9 +703,10 @@ enum keys_status keys_notice_sign(const struct keys_sign_key *signer, const char
 /*
  * Verifies a notice jws[0..len) of kind typ: the JWS checks with typ, a key that
  * trust->signing_key knows and that was valid at the claimed "iat"; the common members and their
- * types (a receipt has no others: KEYS_ECLAIMS); "iss" the key's owner (KEYS_EFROM); "iat" not
- * later than now + KEYS_CLOCK_SKEW_S. The kind's own members are left to the caller. On error
- * *out is untouched.
+ * types (a receipt has no others but "checkpoint": KEYS_ECLAIMS); "checkpoint", when present, a
+ * string (KEYS_ECLAIMS otherwise), handed out in out->checkpoint unverified; "iss" the key's owner
+ * (KEYS_EFROM); "iat" not later than now + KEYS_CLOCK_SKEW_S. The kind's own members are left to
+ * the caller. On error *out is untouched.
  */
 enum keys_status keys_notice_verify(const struct keys_trust *trust, const char *typ,
                                     const char *jws, size_t len, time_t now,
@@ -726,6 +732,19 @@ enum keys_status keys_receipt_sign_local(const struct keys_keystore *ks,
                                          const struct keys_packet *p, time_t now, char **out,
                                          size_t *out_len, struct keys_err *err);
 
+/* As keys_receipt_sign, carrying checkpoint (borrowed; NULL: none), the issuer's latest signed
+ * audit checkpoint, in the claim "checkpoint" (keys_notice_sign says what it must look like). */
+enum keys_status keys_receipt_sign_with(const struct keys_sign_key *signer,
+                                        const struct keys_packet *p, const char *checkpoint,
+                                        time_t now, char **out, size_t *out_len,
+                                        struct keys_err *err);
+
+/* As keys_receipt_sign_local, carrying checkpoint as keys_receipt_sign_with does. */
+enum keys_status keys_receipt_sign_local_with(const struct keys_keystore *ks,
+                                              const struct keys_packet *p, const char *checkpoint,
+                                              time_t now, char **out, size_t *out_len,
+                                              struct keys_err *err);
+
 /* keys_notice_verify with KEYS_TYP_RECEIPT, then keys_notice_answers for packet[0..len). */
 enum keys_status keys_receipt_verify(const struct keys_trust *trust, const char *jws, size_t len,
                                      const char *packet, size_t packet_len, time_t now,
@@ -740,6 +759,9 @@ enum keys_status keys_receipt_verify_local(const struct keys_directory *dir, con
 /* ---- audit checkpoints ---- */
 
 #define KEYS_TYP_CHECKPOINT "baton-checkpoint+jws" /* "my audit chain held this" */
+/* Size of a checkpoint JWS: its header and four claims make about 380 characters; what is larger
+ * is not one. */
+#define KEYS_MAX_CHECKPOINT 2048u
 
 /* A signed checkpoint of an organisation's audit chain: after size entries its head hash was
  * head (daemon/store.h, store_audit_hash), at time at. Plain data. */
@@ -762,9 +784,12 @@ enum keys_status keys_checkpoint_sign(const struct keys_keystore *ks,
                                       struct keys_err *err);
 
 /*
- * Verifies a checkpoint jws[0..len): typ KEYS_TYP_CHECKPOINT, signed by a signing key of the
- * organisation "iss" names (trust->signing_key; the key must be valid at "iat"), exactly the four
- * claims with size >= 1 and a 32-byte head. On success *out is filled; untouched on error.
+ * Verifies a checkpoint jws[0..len): at most KEYS_MAX_CHECKPOINT characters (KEYS_ETOOBIG), typ
+ * KEYS_TYP_CHECKPOINT (KEYS_ETYP), signed by a signing key of the organisation "iss" names
+ * (trust->signing_key; the key must be valid at "iat": KEYS_EEXPIRED; another owner: KEYS_EFROM),
+ * exactly the four claims with size >= 1 and a 32-byte head (KEYS_ECLAIMS). There is no "now": a
+ * checkpoint signed while its key was valid verifies later too (keys/PACKETS.md 9.10). On success
+ * *out is filled; untouched on error.
  */
 enum keys_status keys_checkpoint_verify(const struct keys_trust *trust, const char *jws, size_t len,
                                         struct keys_checkpoint *out, struct keys_err *err);

@@ -25,7 +25,40 @@ static const struct kind {
 
 /* The members every notice has, which extra may not set. */
 static const char *const common_members[] = {"iat", "iss", "aud", "jti", "packet", NULL};
+/* What a receipt may hold: the common members and the issuer's latest audit checkpoint. */
+static const char *const receipt_members[] = {"iat",    "iss",        "aud", "jti",
+                                              "packet", "checkpoint", NULL};
 static const char *const packet_ref_members[] = {"id", "sha256", NULL};
+
+/* 1 when v is a string shaped as a checkpoint travels: a compact JWS (three non-empty base64url
+ * parts) of at most KEYS_MAX_CHECKPOINT characters. Whether it verifies is the receiver's
+ * business (keys_checkpoint_verify). */
+static int
+checkpoint_shaped(const json_t *v)
+{
+    const char *s = json_string_value(v);
+    size_t i, len, dots = 0, run = 0;
+    char c;
+
+    if (s == NULL || (len = json_string_length(v)) == 0 || len > KEYS_MAX_CHECKPOINT ||
+        strlen(s) != len)
+        return 0;
+    for (i = 0; i < len; i++) {
+        c = s[i];
+        if (c == '.') {
+            if (run == 0)
+                return 0;
+            dots++;
+            run = 0;
+        } else if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                   c == '-' || c == '_') {
+            run++;
+        } else {
+            return 0;
+        }
+    }
+    return dots == 2 && run > 0;
+}
 
 static const struct kind *
 find_kind(const char *typ)
@@ -64,11 +97,18 @@ keys_notice_sign(const struct keys_sign_key *signer, const char *typ, const char
                          k->name);
     if (now < 0)
         return keys_fail(err, KEYS_EINVAL, "keys_notice_sign: time before 1970");
-    if (extra != NULL && (!json_is_object(extra) || strcmp(typ, KEYS_TYP_RECEIPT) == 0))
+    if (extra != NULL && !json_is_object(extra))
+        return keys_fail(err, KEYS_EINVAL, "a %s's own members must be an object", k->name);
+    if (extra != NULL && strcmp(typ, KEYS_TYP_RECEIPT) == 0 &&
+        json_object_size(extra) != (json_object_get(extra, "checkpoint") != NULL ? 1u : 0u))
         return keys_fail(err, KEYS_EINVAL,
-                         "a %s's own members must be an object; a receipt has "
-                         "none",
-                         k->name);
+                         "a receipt has none of its own members but \"checkpoint\"");
+    if (extra != NULL && json_object_get(extra, "checkpoint") != NULL &&
+        !checkpoint_shaped(json_object_get(extra, "checkpoint")))
+        return keys_fail(err, KEYS_EINVAL,
+                         "a %s's \"checkpoint\" must be a signed checkpoint: a compact JWS of at "
+                         "most %u characters",
+                         k->name, KEYS_MAX_CHECKPOINT);
     st = keys_b64url_encode(packet_sha256, KEYS_SHA256_LEN, digest, sizeof digest, err);
     if (st == KEYS_OK)
         st = keys_new_uuid(id, err);
@@ -123,13 +163,18 @@ keys_notice_verify(const struct keys_trust *trust, const char *typ, const char *
     sg.claims = NULL;
     n.typ = k->typ;
     n.issued_at = sg.iat;
-    /* A receipt is exactly the common members; other kinds add their own, which their callers
-     * read. */
+    /* A receipt is exactly the common members and perhaps a checkpoint; other kinds add their
+     * own, which their callers read. */
     if (strcmp(k->typ, KEYS_TYP_RECEIPT) == 0) {
-        st = keys_claims_only(n.claims, common_members, what, err);
+        st = keys_claims_only(n.claims, receipt_members, what, err);
         if (st != KEYS_OK)
             goto out;
     }
+    /* Only its type: a checkpoint that does not verify is the receiver's to report, and does
+     * not undo what the notice says (keys/PACKETS.md 9.10). */
+    st = keys_claim_string(n.claims, "checkpoint", 0, what, &n.checkpoint, err);
+    if (st != KEYS_OK)
+        goto out;
     st = keys_claims_parties(n.claims, what, &n.id, &n.from, &n.to, err);
     if (st != KEYS_OK)
         goto out;
@@ -228,10 +273,30 @@ enum keys_status
 keys_receipt_sign(const struct keys_sign_key *signer, const struct keys_packet *p, time_t now,
                   char **out, size_t *out_len, struct keys_err *err)
 {
+    return keys_receipt_sign_with(signer, p, NULL, now, out, out_len, err);
+}
+
+enum keys_status
+keys_receipt_sign_with(const struct keys_sign_key *signer, const struct keys_packet *p,
+                       const char *checkpoint, time_t now, char **out, size_t *out_len,
+                       struct keys_err *err)
+{
+    enum keys_status st;
+    json_t *extra = NULL;
+
     if (p == NULL || p->claims == NULL)
         return keys_fail(err, KEYS_EINVAL, "keys_receipt_sign: not an opened packet");
-    return keys_notice_sign(signer, KEYS_TYP_RECEIPT, p->to, p->from, p->id, p->sha256, NULL, now,
-                            out, out_len, err);
+    if (checkpoint != NULL) {
+        extra = json_pack("{s:s}", "checkpoint", checkpoint);
+        if (extra == NULL)
+            return keys_fail(err, KEYS_EINVAL,
+                             "a receipt's \"checkpoint\" must be a signed checkpoint: a compact "
+                             "JWS");
+    }
+    st = keys_notice_sign(signer, KEYS_TYP_RECEIPT, p->to, p->from, p->id, p->sha256, extra, now,
+                          out, out_len, err);
+    json_decref(extra);
+    return st;
 }
 
 enum keys_status

@@ -127,6 +127,14 @@ enum keys_status
 keys_receipt_sign_local(const struct keys_keystore *ks, const struct keys_packet *p, time_t now,
                         char **out, size_t *out_len, struct keys_err *err)
 {
+    return keys_receipt_sign_local_with(ks, p, NULL, now, out, out_len, err);
+}
+
+enum keys_status
+keys_receipt_sign_local_with(const struct keys_keystore *ks, const struct keys_packet *p,
+                             const char *checkpoint, time_t now, char **out, size_t *out_len,
+                             struct keys_err *err)
+{
     const struct keys_sign_key *signer = NULL;
     enum keys_status st;
 
@@ -135,7 +143,7 @@ keys_receipt_sign_local(const struct keys_keystore *ks, const struct keys_packet
     st = local_signer(ks, NULL, now, &signer, err);
     if (st != KEYS_OK)
         return st;
-    return keys_receipt_sign(signer, p, now, out, out_len, err);
+    return keys_receipt_sign_with(signer, p, checkpoint, now, out, out_len, err);
 }
 
 enum keys_status

@@ -2,13 +2,16 @@
 /* The client of batond's admin API: JSON over HTTP on its Unix socket, with libcurl, and the
  * tables and times that the daemon commands show people. */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
+#include <sodium.h>
 
 #include "admin.h"
 
@@ -197,11 +200,99 @@ admin_ok(const struct admin_reply *r)
     return r->status >= 200 && r->status < 300;
 }
 
+/* --token-file's value: the command's own choice for its requests (NULL: $BATON_TOKEN). */
+static const char *token_file;
+
+void
+admin_set_token_file(const char *path)
+{
+    token_file = path;
+}
+
+/* The header "Authorization: Bearer TOKEN" with the token of --token-file or $BATON_TOKEN into
+ * *out (guarded memory, sodium_free), or NULL when there is no token. CLI_UNUSABLE after saying
+ * why for a token file others may read or that cannot be read, and for a token that is empty,
+ * too long or has spaces or control characters (which would end the header). */
+static int
+token_header(const char *command, char **out)
+{
+    static const char prefix[] = "Authorization: Bearer ";
+    const char *env = getenv(ADMIN_TOKEN_ENV), *from = token_file;
+    char *h = NULL, *t;
+    size_t len = 0, i;
+    struct stat st;
+    ssize_t n;
+    int fd = -1, rc = CLI_UNUSABLE;
+
+    *out = NULL;
+    if (from == NULL && (env == NULL || env[0] == '\0'))
+        return CLI_OK;
+    if (sodium_init() < 0) {
+        fprintf(stderr, "baton %s: libsodium could not start\n", command);
+        return CLI_UNUSABLE;
+    }
+    h = sodium_malloc(sizeof prefix + ADMIN_TOKEN_MAX + 2);
+    if (h == NULL) {
+        fprintf(stderr, "baton %s: no guarded memory for the token\n", command);
+        return CLI_UNUSABLE;
+    }
+    memcpy(h, prefix, sizeof prefix - 1);
+    t = h + sizeof prefix - 1;
+    if (from != NULL) {
+        fd = open(from, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0 || fstat(fd, &st) != 0) {
+            say_errno(command, "cannot read the token file ", from, errno);
+            goto out;
+        }
+        if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
+            say_socket(command, "the token file ", from,
+                       S_ISREG(st.st_mode) ? " may be read by others: run chmod 600 on it"
+                                           : " is not a regular file");
+            goto out;
+        }
+        do {
+            n = read(fd, t + len, ADMIN_TOKEN_MAX + 1 - len);
+            if (n > 0)
+                len += (size_t)n;
+        } while ((n > 0 && len <= ADMIN_TOKEN_MAX) || (n < 0 && errno == EINTR));
+        if (n < 0) {
+            say_errno(command, "cannot read the token file ", from, errno);
+            goto out;
+        }
+        t[len] = '\0';
+        len = strcspn(t, "\r\n");
+        t[len] = '\0';
+    } else {
+        len = strlen(env);
+        if (len > ADMIN_TOKEN_MAX)
+            len = ADMIN_TOKEN_MAX + 1;
+        memcpy(t, env, len);
+        t[len] = '\0';
+    }
+    for (i = 0; i < len; i++)
+        if ((unsigned char)t[i] <= 0x20 || (unsigned char)t[i] >= 0x7f)
+            break;
+    if (len == 0 || len > ADMIN_TOKEN_MAX || i < len) {
+        fprintf(stderr,
+                "baton %s: the token (%s) must be 1 to %d visible characters without spaces\n",
+                command, from != NULL ? "--token-file" : "$" ADMIN_TOKEN_ENV, ADMIN_TOKEN_MAX);
+        goto out;
+    }
+    *out = h;
+    h = NULL;
+    rc = CLI_OK;
+out:
+    if (fd >= 0)
+        close(fd);
+    sodium_free(h);
+    return rc;
+}
+
 int
 admin_request(const char *command, const char *socket, const char *method, const char *path,
               const json_t *body, struct admin_reply *reply)
 {
-    char errbuf[CURL_ERROR_SIZE] = "", url[512], agent[64];
+    char errbuf[CURL_ERROR_SIZE] = "", url[512], agent[64], *auth = NULL;
     struct curl_slist *headers = NULL, *h;
     struct sink sink = {0};
     struct stat st;
@@ -215,18 +306,20 @@ admin_request(const char *command, const char *socket, const char *method, const
 
     memset(reply, 0, sizeof *reply);
     rc = check_socket(command, socket, &st, &have_st);
+    if (rc == CLI_OK)
+        rc = token_header(command, &auth);
     if (rc != CLI_OK)
         return rc;
     rc = CLI_UNUSABLE;
     if ((size_t)snprintf(url, sizeof url, "http://localhost%s", path) >= sizeof url) {
         fprintf(stderr, "baton %s: the request path is too long\n", command);
-        return CLI_UNUSABLE;
+        goto out_free;
     }
     if (body != NULL) {
         request = json_dumps(body, JSON_COMPACT);
         if (request == NULL) {
             fprintf(stderr, "baton %s: out of memory\n", command);
-            return CLI_UNUSABLE;
+            goto out_free;
         }
     }
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -245,6 +338,8 @@ admin_request(const char *command, const char *socket, const char *method, const
     h = h != NULL ? curl_slist_append(headers, "Expect:") : NULL;
     if (h != NULL && request != NULL)
         h = curl_slist_append(headers, "Content-Type: application/json");
+    if (h != NULL && auth != NULL)
+        h = curl_slist_append(headers, auth);
     if (h == NULL) {
         fprintf(stderr, "baton %s: out of memory\n", command);
         goto out;
@@ -322,6 +417,7 @@ out:
     curl_slist_free_all(headers);
     curl_global_cleanup();
 out_free:
+    sodium_free(auth);
     free(sink.p);
     free(request);
     return rc;

@@ -18,6 +18,25 @@
 #define ADMIN_CONNECT_TIMEOUT_S 5L
 #define ADMIN_TIMEOUT_S 60L
 #define ADMIN_ID_LEN KEYS_UUID_LEN
+#define ADMIN_TOKEN_ENV                                                                            \
+    "BATON_TOKEN"           /* the token for batond's roles, when --token-file is not given */
+#define ADMIN_TOKEN_MAX 512 /* longest token batond takes (ROLES_TOKEN_MAX) */
+
+/* --token-file, which every daemon command takes: its option id (above any command's own) and
+ * table entry, its help, and what the command does with its value. */
+#define ADMIN_OPT_TOKEN_FILE 1000
+#define ADMIN_TOKEN_OPTION                                                                         \
+    {                                                                                              \
+        "--token-file", 0, true, ADMIN_OPT_TOKEN_FILE                                              \
+    }
+#define ADMIN_TOKEN_HELP                                                                           \
+    "  --token-file FILE\n"                                                                        \
+    "                  the token that gives you your role at batond, on the first line of\n"       \
+    "                  FILE (which only you may read); default $" ADMIN_TOKEN_ENV ". Without\n"    \
+    "                  either batond knows you by your user.\n"
+
+/* Remembers --token-file's value for the requests that follow (admin_request reads the file). */
+void admin_set_token_file(const char *path);
 
 /* The options every daemon command takes. */
 #define ADMIN_COMMON_HELP                                                                          \
@@ -44,8 +63,11 @@ const char *admin_socket(const char *value);
 
 /*
  * Asks batond at socket: method ("GET", "POST") on path ("/v1/..."), with body (a JSON object,
- * or NULL) as the request's JSON. CLI_OK with *reply filled for any HTTP answer whose body, when
- * the status is 2xx, is a JSON object; otherwise CLI_UNUSABLE after saying why on standard error
+ * or NULL) as the request's JSON, and with the token of --token-file or $BATON_TOKEN, when
+ * there is one, as "Authorization: Bearer TOKEN" (a token file others may read, or a token with
+ * spaces or control characters, is refused before connecting). CLI_OK with *reply filled for any
+ * HTTP answer whose body, when the status is 2xx, is a JSON object; otherwise CLI_UNUSABLE after
+ * saying why on standard error
  * ("batond is not running", permission denied, a timeout, an answer too large or not JSON) and
  * *reply empty. Free with admin_reply_clear.
  */

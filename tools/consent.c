@@ -18,9 +18,13 @@ enum {
 };
 
 static const struct cli_option consent_options[] = {
-    {"--socket", 0, true, OPT_SOCKET}, {"--json", 0, false, OPT_JSON},
-    {"--lang", 0, true, OPT_LANG},     {"--reason", 0, true, OPT_REASON},
-    {"--help", 'h', false, OPT_HELP},  {NULL, 0, false, 0},
+    {"--socket", 0, true, OPT_SOCKET},
+    {"--token-file", 0, true, ADMIN_OPT_TOKEN_FILE},
+    {"--json", 0, false, OPT_JSON},
+    {"--lang", 0, true, OPT_LANG},
+    {"--reason", 0, true, OPT_REASON},
+    {"--help", 'h', false, OPT_HELP},
+    {NULL, 0, false, 0},
 };
 
 void
@@ -48,7 +52,7 @@ cmd_consent_help(FILE *out)
           "Options:\n"
           "  --reason TEXT   withdraw: why (kept in the register, not sent).\n"
           "  --lang nl|en    add: language of the form's error messages.\n" ADMIN_COMMON_HELP
-          "\n" ADMIN_EXIT_HELP,
+              ADMIN_TOKEN_HELP "\n" ADMIN_EXIT_HELP,
           out);
 }
 
@@ -151,6 +155,9 @@ cmd_consent(int argc, char **argv)
                 operand = value;
             else
                 return cli_usage("consent", "too many arguments: '%s'", value);
+            break;
+        case ADMIN_OPT_TOKEN_FILE:
+            admin_set_token_file(value);
             break;
         case OPT_SOCKET:
             socket = value;

@@ -22,39 +22,38 @@ enum {
 
 static const struct cli_option inbox_options[] = {
     {"--socket", 0, true, OPT_SOCKET},
+    {"--token-file", 0, true, ADMIN_OPT_TOKEN_FILE},
     {"--json", 0, false, OPT_JSON},
     {"--help", 'h', false, OPT_HELP},
     {NULL, 0, false, 0},
 };
 
 static const struct cli_option show_options[] = {
-    {"--socket", 0, true, OPT_SOCKET},
-    {"--json", 0, false, OPT_JSON},
-    {"--lang", 0, true, OPT_LANG},
-    {"--help", 'h', false, OPT_HELP},
-    {NULL, 0, false, 0},
+    {"--socket", 0, true, OPT_SOCKET}, {"--token-file", 0, true, ADMIN_OPT_TOKEN_FILE},
+    {"--json", 0, false, OPT_JSON},    {"--lang", 0, true, OPT_LANG},
+    {"--help", 'h', false, OPT_HELP},  {NULL, 0, false, 0},
 };
 
 static const struct cli_option accept_options[] = {
+    {"--socket", 0, true, OPT_SOCKET}, {"--token-file", 0, true, ADMIN_OPT_TOKEN_FILE},
+    {"--json", 0, false, OPT_JSON},    {"--by", 0, true, OPT_BY},
+    {"--help", 'h', false, OPT_HELP},  {NULL, 0, false, 0},
+};
+
+static const struct cli_option reject_options[] = {
     {"--socket", 0, true, OPT_SOCKET},
+    {"--token-file", 0, true, ADMIN_OPT_TOKEN_FILE},
     {"--json", 0, false, OPT_JSON},
+    {"--reason", 0, true, OPT_REASON},
     {"--by", 0, true, OPT_BY},
     {"--help", 'h', false, OPT_HELP},
     {NULL, 0, false, 0},
 };
 
-static const struct cli_option reject_options[] = {
-    {"--socket", 0, true, OPT_SOCKET}, {"--json", 0, false, OPT_JSON},
-    {"--reason", 0, true, OPT_REASON}, {"--by", 0, true, OPT_BY},
-    {"--help", 'h', false, OPT_HELP},  {NULL, 0, false, 0},
-};
-
 static const struct cli_option update_options[] = {
-    {"--socket", 0, true, OPT_SOCKET},
-    {"--json", 0, false, OPT_JSON},
-    {"--lang", 0, true, OPT_LANG},
-    {"--help", 'h', false, OPT_HELP},
-    {NULL, 0, false, 0},
+    {"--socket", 0, true, OPT_SOCKET}, {"--token-file", 0, true, ADMIN_OPT_TOKEN_FILE},
+    {"--json", 0, false, OPT_JSON},    {"--lang", 0, true, OPT_LANG},
+    {"--help", 'h', false, OPT_HELP},  {NULL, 0, false, 0},
 };
 
 #define ID_HELP                                                                                    \
@@ -73,7 +72,7 @@ cmd_inbox_help(FILE *out)
           "for taking it over. Never the form's content: 'baton show ID' shows that (and is\n"
           "audited).\n"
           "\n"
-          "Options:\n" ADMIN_COMMON_HELP "\n" ADMIN_EXIT_HELP,
+          "Options:\n" ADMIN_COMMON_HELP ADMIN_TOKEN_HELP "\n" ADMIN_EXIT_HELP,
           out);
 }
 
@@ -89,7 +88,7 @@ cmd_show_help(FILE *out)
         "Options:\n"
         "  --lang nl|en    language of the labels. Without it: English when LC_ALL,\n"
         "                  LC_MESSAGES or LANG starts with \"en\", else Dutch.\n" ADMIN_COMMON_HELP
-        "\n" ADMIN_EXIT_HELP,
+            ADMIN_TOKEN_HELP "\n" ADMIN_EXIT_HELP,
         out);
 }
 
@@ -105,7 +104,7 @@ cmd_accept_help(FILE *out)
           "  --by \"NAME, ROLE\" required: the person who takes it over and their role, e.g.\n"
           "                  --by \"Mark Jansen, klantmanager werk\". It goes into the signed\n"
           "                  acceptance. At most 200 bytes on one line.\n" ADMIN_COMMON_HELP
-          "\n" ADMIN_EXIT_HELP,
+              ADMIN_TOKEN_HELP "\n" ADMIN_EXIT_HELP,
           out);
 }
 
@@ -122,7 +121,7 @@ cmd_reject_help(FILE *out)
           "                  in Oosterzande\". It travels in the signed rejection: do not put\n"
           "                  the young person's details in it. At most 2000 bytes on one line.\n"
           "  --by \"NAME, ROLE\" the person who decides and their role.\n" ADMIN_COMMON_HELP
-          "\n" ADMIN_EXIT_HELP,
+              ADMIN_TOKEN_HELP "\n" ADMIN_EXIT_HELP,
           out);
 }
 
@@ -137,7 +136,8 @@ cmd_update_help(FILE *out)
           "(nothing is sent then); batond seals it for the sender and delivers it like any "
           "form.\n" ID_HELP "\n"
           "Options:\n"
-          "  --lang nl|en    language of the messages about the form.\n" ADMIN_COMMON_HELP "\n"
+          "  --lang nl|en    language of the messages about the form.\n" ADMIN_COMMON_HELP
+              ADMIN_TOKEN_HELP "\n"
           "On success it prints 'queued NEW-ID, a status update on ID'; 'baton status NEW-ID'\n"
           "shows how it goes.\n"
           "\n" ADMIN_EXIT_HELP,
@@ -247,6 +247,9 @@ parse(const char *command, int argc, char **argv, const struct cli_option *opts,
                 return cli_usage(command, "takes no operands, only options");
             else
                 return cli_usage(command, want_form ? "give one ID and one FORM" : "give one ID");
+            break;
+        case ADMIN_OPT_TOKEN_FILE:
+            admin_set_token_file(value);
             break;
         case OPT_SOCKET:
             a->socket = value;

@@ -16,17 +16,16 @@ enum {
 
 static const struct cli_option outbox_options[] = {
     {"--socket", 0, true, OPT_SOCKET},
+    {"--token-file", 0, true, ADMIN_OPT_TOKEN_FILE},
     {"--json", 0, false, OPT_JSON},
     {"--help", 'h', false, OPT_HELP},
     {NULL, 0, false, 0},
 };
 
 static const struct cli_option status_options[] = {
-    {"--socket", 0, true, OPT_SOCKET},
-    {"--json", 0, false, OPT_JSON},
-    {"--lang", 0, true, OPT_LANG},
-    {"--help", 'h', false, OPT_HELP},
-    {NULL, 0, false, 0},
+    {"--socket", 0, true, OPT_SOCKET}, {"--token-file", 0, true, ADMIN_OPT_TOKEN_FILE},
+    {"--json", 0, false, OPT_JSON},    {"--lang", 0, true, OPT_LANG},
+    {"--help", 'h', false, OPT_HELP},  {NULL, 0, false, 0},
 };
 
 void
@@ -43,7 +42,7 @@ cmd_outbox_help(FILE *out)
           "(a person there decided), undeliverable (the retry window passed; 'baton status'\n"
           "tells the last error). \"overdue\": not yet accepted within the covenant's deadline.\n"
           "\n"
-          "Options:\n" ADMIN_COMMON_HELP "\n" ADMIN_EXIT_HELP,
+          "Options:\n" ADMIN_COMMON_HELP ADMIN_TOKEN_HELP "\n" ADMIN_EXIT_HELP,
           out);
 }
 
@@ -62,7 +61,7 @@ cmd_status_help(FILE *out)
         "Options:\n"
         "  --lang nl|en    language of the form type's name. Without it: English when LC_ALL,\n"
         "                  LC_MESSAGES or LANG starts with \"en\", else Dutch.\n" ADMIN_COMMON_HELP
-        "\n" ADMIN_EXIT_HELP,
+            ADMIN_TOKEN_HELP "\n" ADMIN_EXIT_HELP,
         out);
 }
 
@@ -179,6 +178,9 @@ common_args(const char *command, int argc, char **argv, const struct cli_option 
             if (*id != NULL)
                 return cli_usage(command, "give one ID");
             *id = value;
+            break;
+        case ADMIN_OPT_TOKEN_FILE:
+            admin_set_token_file(value);
             break;
         case OPT_SOCKET:
             *socket = value;

@@ -21,11 +21,17 @@ enum {
 };
 
 static const struct cli_option send_options[] = {
-    {"--to", 0, true, OPT_TO},        {"--purpose", 0, true, OPT_PURPOSE},
-    {"--basis", 0, true, OPT_BASIS},  {"--consent", 0, true, OPT_CONSENT},
-    {"--law", 0, true, OPT_LAW},      {"--socket", 0, true, OPT_SOCKET},
-    {"--json", 0, false, OPT_JSON},   {"--lang", 0, true, OPT_LANG},
-    {"--help", 'h', false, OPT_HELP}, {NULL, 0, false, 0},
+    {"--to", 0, true, OPT_TO},
+    {"--purpose", 0, true, OPT_PURPOSE},
+    {"--basis", 0, true, OPT_BASIS},
+    {"--consent", 0, true, OPT_CONSENT},
+    {"--law", 0, true, OPT_LAW},
+    {"--socket", 0, true, OPT_SOCKET},
+    {"--token-file", 0, true, ADMIN_OPT_TOKEN_FILE},
+    {"--json", 0, false, OPT_JSON},
+    {"--lang", 0, true, OPT_LANG},
+    {"--help", 'h', false, OPT_HELP},
+    {NULL, 0, false, 0},
 };
 
 void
@@ -50,7 +56,7 @@ cmd_send_help(FILE *out)
           "  --law TEXT      with legal-obligation or public-task: the law (and article) that\n"
           "                  obliges it, or that gives the public task.\n"
           "  --lang nl|en    language of the messages about the form (as 'baton "
-          "validate').\n" ADMIN_COMMON_HELP "\n"
+          "validate').\n" ADMIN_COMMON_HELP ADMIN_TOKEN_HELP "\n"
           "On success it prints 'queued ID for OIN'; ID is the packet id that 'baton status'\n"
           "takes.\n"
           "\n" ADMIN_EXIT_HELP "\n"
@@ -296,6 +302,9 @@ cmd_send(int argc, char **argv)
             break;
         case OPT_LAW:
             a.law = value;
+            break;
+        case ADMIN_OPT_TOKEN_FILE:
+            admin_set_token_file(value);
             break;
         case OPT_SOCKET:
             a.socket = value;

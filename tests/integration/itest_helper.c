@@ -16,7 +16,7 @@
  *   itest_helper admin SOCKET METHOD PATH [BODY_FILE]
  *       one request to a daemon's admin API on its Unix socket, as a client other than baton
  *       would send it (baton checks forms before batond sees them); prints the HTTP status on
- *       the first line and the body after it
+ *       the first line and the body after it; with $BATON_TOKEN as a bearer token when set
  *   itest_helper sql DATABASE STATEMENT
  *       runs one SQL statement on a daemon's store, as an operator's sqlite3 shell would (to
  *       move a time back, for the deadline tests); the daemon may be running
@@ -220,7 +220,8 @@ static int
 admin(const char *socket, const char *method, const char *path, const char *body_path)
 {
     struct curl_slist *hdr = NULL;
-    char url[512], *body = NULL;
+    const char *token = getenv("BATON_TOKEN");
+    char url[512], auth[600], *body = NULL;
     FILE *out = tmpfile();
     size_t len = 0;
     long status = 0;
@@ -234,6 +235,10 @@ admin(const char *socket, const char *method, const char *path, const char *body
         goto done;
     snprintf(url, sizeof url, "http://batond%s", path);
     hdr = curl_slist_append(NULL, "Content-Type: application/json");
+    if (token != NULL && token[0] != '\0') { /* as baton sends it, for the roles' tests */
+        snprintf(auth, sizeof auth, "Authorization: Bearer %.500s", token);
+        hdr = curl_slist_append(hdr, auth);
+    }
     curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, socket);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);

@@ -130,11 +130,12 @@ test_sample_loads(void **state)
 {
     struct fx *f = *state;
     static const char *const documented[] = {
-        "keystore",           "passphrase_file", "directory",    "coordinator",
-        "covenant",           "database",        "listen",       "max_body",
-        "connection_timeout", "max_connections", "clock_skew",   "admin_socket",
-        "admin_socket_mode",  "admin_group",     "send_timeout", "delivery_workers",
-        "retry_initial",      "retry_max",       "retry_window", "log_level",
+        "keystore",           "passphrase_file",  "directory",      "coordinator",
+        "covenant",           "database",         "listen",         "max_body",
+        "connection_timeout", "max_connections",  "clock_skew",     "admin_socket",
+        "admin_socket_mode",  "admin_group",      "send_timeout",   "delivery_workers",
+        "retry_initial",      "retry_max",        "retry_window",   "log_level",
+        "caseworkers",        "privacy_officers", "administrators", "tokens",
     };
     struct daemon_config c, d;
     struct daemon_err err = {0};
@@ -578,6 +579,50 @@ test_file_refused(void **state)
     assert_int_equal(config_load(NULL, &c, &err), DAEMON_EINVAL);
 }
 
+/* The role keys: names and numbers, one role per user, the tokens path. */
+static void
+test_roles(void **state)
+{
+    struct fx *f = *state;
+    struct daemon_config c;
+    char want[256];
+
+    config_defaults(&c);
+    assert_int_equal(c.caseworkers.n + c.privacy_officers.n + c.administrators.n, 0);
+    assert_string_equal(c.tokens, "");
+    load_ok(f,
+            REQUIRED "caseworkers = root 1001,1002\n"
+                     "privacy_officers = 2001\n"
+                     "administrators = \"3001 3002\"\n"
+                     "tokens = tokens\n",
+            &c);
+    assert_int_equal(c.caseworkers.n, 3);
+    assert_int_equal(c.caseworkers.uid[0], 0); /* root, looked up by name */
+    assert_int_equal(c.caseworkers.uid[1], 1001);
+    assert_int_equal(c.caseworkers.uid[2], 1002);
+    assert_int_equal(c.privacy_officers.n, 1);
+    assert_int_equal(c.privacy_officers.uid[0], 2001);
+    assert_int_equal(c.administrators.n, 2);
+    assert_int_equal(c.administrators.uid[1], 3002);
+    snprintf(want, sizeof want, "%s/tokens", f->dir);
+    assert_string_equal(c.tokens, want);
+
+    /* One role per user: the second line naming a user is refused, and says where the first is. */
+    load_fails(f, REQUIRED "caseworkers = 1001\nadministrators = 3001 1001\n", REQUIRED_LINES + 2,
+               "(uid 1001) is in caseworkers already (line 8)");
+    load_fails(f, REQUIRED "privacy_officers = root\ncaseworkers = 0\n", REQUIRED_LINES + 2,
+               "is in privacy_officers already");
+    load_fails(f, REQUIRED "caseworkers = 1001 1001\n", REQUIRED_LINES + 1, "twice");
+    load_fails(f, REQUIRED "caseworkers = no-such-user-baton\n", REQUIRED_LINES + 1,
+               "there is no user \"no-such-user-baton\"");
+    load_fails(f, REQUIRED "caseworkers = ann;rm\n", REQUIRED_LINES + 1, "takes user names");
+    load_fails(f, REQUIRED "caseworkers = -1\n", REQUIRED_LINES + 1, "takes user names");
+    load_fails(f, REQUIRED "caseworkers = , ,\n", REQUIRED_LINES + 1, "names no user");
+    load_fails(f, REQUIRED "caseworkers = 99999999999\n", REQUIRED_LINES + 1, "no user");
+    load_fails(f, REQUIRED "caseworker = 1001\n", REQUIRED_LINES + 1,
+               "did you mean \"caseworkers\"");
+}
+
 int
 main(void)
 {
@@ -593,6 +638,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_bad_mode_and_group, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -220,10 +220,11 @@ test_add_list_withdraw(void **state)
 
     open_ok(f);
     /* Added, once. */
-    assert_int_equal(consent_add(f->s, f->cat, rec, T0, 1000, FORMS_LANG_EN, id, NULL, &err),
+    assert_int_equal(consent_add(f->s, f->cat, rec, T0, "uid 1000 (test), caseworker",
+                                 FORMS_LANG_EN, id, NULL, &err),
                      DAEMON_OK);
     assert_string_equal(id, CID);
-    assert_int_equal(consent_add(f->s, f->cat, rec, T0, -1, FORMS_LANG_EN, id, NULL, &err),
+    assert_int_equal(consent_add(f->s, f->cat, rec, T0, NULL, FORMS_LANG_EN, id, NULL, &err),
                      DAEMON_ECONFLICT);
     assert_non_null(strstr(err.text, "registered already"));
     assert_int_equal(audit_count(f, "consent-added"), 1);
@@ -232,20 +233,20 @@ test_add_list_withdraw(void **state)
     bad = json_deep_copy(rec);
     json_object_set_new(bad, "record_id", json_string("44444444-4444-4444-8444-444444444444"));
     json_object_set_new(bad, "purposes", json_array()); /* generic consent is not enough */
-    assert_int_equal(consent_add(f->s, f->cat, bad, T0, -1, FORMS_LANG_EN, id, &details, &err),
+    assert_int_equal(consent_add(f->s, f->cat, bad, T0, NULL, FORMS_LANG_EN, id, &details, &err),
                      DAEMON_EREFUSED);
     assert_true(json_array_size(details) > 0);
     json_decref(details);
     json_decref(bad);
     bad = example("contact-notice.json");
-    assert_int_equal(consent_add(f->s, f->cat, bad, T0, -1, FORMS_LANG_EN, id, NULL, &err),
+    assert_int_equal(consent_add(f->s, f->cat, bad, T0, NULL, FORMS_LANG_EN, id, NULL, &err),
                      DAEMON_EREFUSED);
     assert_non_null(strstr(err.text, "not a consent record"));
     json_decref(bad);
 
     /* A record that says it was withdrawn is registered as withdrawn. */
     bad = example("consent-record-minor-withdrawn.json");
-    assert_int_equal(consent_add(f->s, f->cat, bad, T0 + 1, -1, FORMS_LANG_EN, id, NULL, &err),
+    assert_int_equal(consent_add(f->s, f->cat, bad, T0 + 1, NULL, FORMS_LANG_EN, id, NULL, &err),
                      DAEMON_OK);
     json_decref(bad);
     assert_int_equal(consent_get(f->s, id, &row, &err), DAEMON_OK);
@@ -283,9 +284,9 @@ test_add_list_withdraw(void **state)
     free(sent);
 
     /* Withdrawn once: the packets sent under it and their recipients. */
-    assert_int_equal(
-        consent_withdraw(f->s, CID, "de jongere wil het niet meer", T0 + 60, 1000, &sent, &n, &err),
-        DAEMON_OK);
+    assert_int_equal(consent_withdraw(f->s, CID, "de jongere wil het niet meer", T0 + 60,
+                                      "uid 1000 (test), caseworker", &sent, &n, &err),
+                     DAEMON_OK);
     assert_int_equal(n, 2);
     assert_string_equal(sent[0].packet, P1);
     assert_string_equal(sent[0].to, OIN_GEM);
@@ -293,12 +294,12 @@ test_add_list_withdraw(void **state)
     assert_string_equal(sent[1].to, OIN_UWV);
     free(sent);
     assert_int_equal(audit_count(f, "consent-withdrawn"), 1);
-    assert_int_equal(consent_withdraw(f->s, CID, NULL, T0 + 120, -1, &sent, &n, &err),
+    assert_int_equal(consent_withdraw(f->s, CID, NULL, T0 + 120, NULL, &sent, &n, &err),
                      DAEMON_ECONFLICT);
     assert_non_null(strstr(err.text, "withdrawn already"));
     assert_int_equal(n, 0);
     assert_int_equal(audit_count(f, "consent-withdrawn"), 1);
-    assert_int_equal(consent_withdraw(f->s, P3, NULL, T0, -1, &sent, &n, &err), DAEMON_ENOTFOUND);
+    assert_int_equal(consent_withdraw(f->s, P3, NULL, T0, NULL, &sent, &n, &err), DAEMON_ENOTFOUND);
 
     assert_int_equal(consent_get(f->s, CID, &row, &err), DAEMON_OK);
     assert_int_equal(row.withdrawn, T0 + 60);

@@ -923,6 +923,22 @@ core_audit_started(struct daemon *d, time_t now)
     j.now = now;
     started_now(d, now, &j.cur, detail, sizeof detail);
     j.detail = detail;
+    if (d->audit_reader == NULL &&
+        sqlite3_open_v2(d->cfg->database, &d->audit_reader,
+                        SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        core_log(d, CONFIG_LOG_WARNING, "audit-reader", NULL, NULL,
+                 "no read-only connection for audit verification (%s); it will open one each "
+                 "time",
+                 d->audit_reader != NULL ? sqlite3_errmsg(d->audit_reader) : "out of memory");
+        sqlite3_close(d->audit_reader);
+        d->audit_reader = NULL;
+    } else if (d->audit_reader != NULL) {
+        sqlite3_busy_timeout(d->audit_reader, 10000);
+        sqlite3_exec(d->audit_reader, "PRAGMA mmap_size = " AUDIT_MMAP_BYTES, NULL, NULL, NULL);
+        /* One read now opens the write-ahead log and its index, which stay open: after batond
+         * dropped root it could not open them any more. */
+        sqlite3_exec(d->audit_reader, "SELECT count(*) FROM audit", NULL, NULL, NULL);
+    }
     if (store_txn(d->store, 1, start_fn, &j, now, NULL, 0, &err) != DAEMON_OK)
         core_log(d, CONFIG_LOG_ERROR, "audit-failed", NULL, NULL,
                  "the audit entry \"started\" could not be written: %s", err.text);
@@ -936,6 +952,15 @@ core_audit_stopped(struct daemon *d, time_t now)
         return;
     core_audit(d, now, "stopped", NULL, NULL, "batond %s stopped", daemon_version());
     core_audit_checkpoint(d, now, 1);
+}
+
+void
+core_audit_reader_close(struct daemon *d)
+{
+    if (d == NULL || d->audit_reader == NULL)
+        return;
+    sqlite3_close(d->audit_reader);
+    d->audit_reader = NULL;
 }
 
 /* ---- the admin API ---- */
@@ -1383,7 +1408,13 @@ audit_verify(struct daemon *d, const struct http_request *req, struct http_reply
         extra = (const char **)owned;
     }
     core_trust(d, &trust);
-    rc = core_audit_verify_file(d->cfg->database, d->me->oin, &trust, extra, n, &c, &err);
+    if (d->audit_reader != NULL) {
+        pthread_mutex_lock(&d->audit_reader_mu);
+        rc = core_audit_verify_db(d->audit_reader, d->me->oin, &trust, extra, n, &c, &err);
+        pthread_mutex_unlock(&d->audit_reader_mu);
+    } else {
+        rc = core_audit_verify_file(d->cfg->database, d->me->oin, &trust, extra, n, &c, &err);
+    }
     if (rc != DAEMON_OK) {
         http_reply_error(reply, rc == DAEMON_EREFUSED ? 400 : 500, "store", "%s", err.text);
         goto out;

@@ -83,6 +83,9 @@ void core_audit_started(struct daemon *d, time_t now);
 /* At a clean stop: the audit entry "stopped", then a checkpoint. */
 void core_audit_stopped(struct daemon *d, time_t now);
 
+/* Closes the verifier's read-only connection that core_audit_started opened. */
+void core_audit_reader_close(struct daemon *d);
+
 /* ---- reports.c: access report, processing register, figures, anomalies ---- */
 
 /* Answers the admin API's /v1/reports requests; 0 when the request is not one of them. */

@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* batond's entry point: reads its configuration, starts the peer endpoint, the admin socket and
  * the delivery worker, and stops them cleanly on SIGTERM or SIGINT. */
+#define _GNU_SOURCE /* setgroups */
 #include <errno.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "core.h"
 
@@ -85,6 +90,69 @@ check(struct daemon *d)
     return ok ? EXIT_SUCCESS : EXIT_NOT_STARTED;
 }
 
+/* No core dumps: one would hold the private keys and the forms in memory. Set again after the
+ * user changes, since a change of credentials resets it. */
+static void
+no_core_dumps(void)
+{
+    const struct rlimit none = {0, 0};
+
+    setrlimit(RLIMIT_CORE, &none);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+/* batond never keeps root: started as root it needs a user to drop to; started as another user,
+ * that must be the configured one. 0 when it may go on (said on standard error otherwise). */
+static int
+check_user(const struct daemon_config *c, const char *config_path)
+{
+    uid_t me = geteuid();
+
+    if (me == 0 && c->run_uid < 0) {
+        fprintf(stderr,
+                "batond: will not run as root: set \"user = NAME\" in %s (batond drops to that "
+                "user once its files and sockets are open), or start it as that user, as "
+                "daemon/batond.service does\n",
+                config_path);
+        return -1;
+    }
+    if (me != 0 && c->run_uid >= 0 && (long)me != c->run_uid) {
+        fprintf(stderr,
+                "batond: %s says user = %s (uid %ld), but batond runs as uid %ld: start it as "
+                "that user, or as root to have it drop to that user\n",
+                config_path, c->run_user, c->run_uid, (long)me);
+        return -1;
+    }
+    return 0;
+}
+
+/* Started as root: drops to the configured user and its primary group for good (also the saved
+ * ids), and checks that root cannot be had back. 0, or -1 after saying why. */
+static int
+drop_root(struct daemon *d)
+{
+    const struct daemon_config *c = d->cfg;
+    const gid_t gid = (gid_t)c->run_gid;
+
+    if (geteuid() != 0)
+        return 0;
+    if (setgroups(1, &gid) != 0 || setresgid(gid, gid, gid) != 0 ||
+        setresuid((uid_t)c->run_uid, (uid_t)c->run_uid, (uid_t)c->run_uid) != 0) {
+        fprintf(stderr, "batond: cannot drop root to user %s (uid %ld, gid %ld): %s\n", c->run_user,
+                c->run_uid, c->run_gid, strerror(errno));
+        return -1;
+    }
+    if (setuid(0) == 0 || seteuid(0) == 0) {
+        fprintf(stderr, "batond: could take root back after dropping it; stopping\n");
+        return -1;
+    }
+    no_core_dumps();
+    core_log(d, CONFIG_LOG_INFO, "privileges", NULL, NULL,
+             "running as user %s (uid %ld, gid %ld) from now on; root is dropped", c->run_user,
+             c->run_uid, c->run_gid);
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -123,6 +191,7 @@ main(int argc, char **argv)
         fprintf(stderr, "batond: %s\n", kerr.text);
         return EXIT_NOT_STARTED;
     }
+    no_core_dumps();
 
     /* The signals are taken by sigwait below: blocked here, before any thread starts, so that
      * every thread inherits the mask and none is interrupted by them. A peer that closes its
@@ -133,6 +202,20 @@ main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* Who may run it is decided before anything is opened or created. */
+    if (!only_check) {
+        struct daemon_config *c = calloc(1, sizeof *c);
+
+        if (c == NULL || config_load(o.config_path, c, &err) != DAEMON_OK) {
+            fprintf(stderr, "batond: %s\n", c == NULL ? "out of memory" : err.text);
+            free(c);
+            return EXIT_NOT_STARTED;
+        }
+        rc = check_user(c, o.config_path);
+        free(c);
+        if (rc != 0)
+            return EXIT_NOT_STARTED;
+    }
     if (daemon_load(&o, &d, &err) != DAEMON_OK) {
         fprintf(stderr, "batond: %s\n", err.text);
         return EXIT_NOT_STARTED;
@@ -144,6 +227,10 @@ main(int argc, char **argv)
     }
     if (daemon_start(d, &err) != DAEMON_OK) {
         fprintf(stderr, "batond: %s\n", err.text);
+        daemon_free(d);
+        return EXIT_NOT_STARTED;
+    }
+    if (drop_root(d) != 0) {
         daemon_free(d);
         return EXIT_NOT_STARTED;
     }

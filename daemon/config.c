@@ -44,6 +44,7 @@ enum kind {
     KIND_COUNT,    /* a plain number */
     KIND_LOGLEVEL, /* error, warning, info or debug */
     KIND_USERS,    /* local user names or numbers: the users of one role */
+    KIND_RUNUSER,  /* the unprivileged user batond drops to when started as root */
 };
 
 struct key_def {
@@ -79,6 +80,7 @@ static const struct key_def keys_table[] = {
     {"clock_skew", KIND_SECONDS, 0, FIELD(clock_skew), 0, 3600},
     {"withdrawal_grace", KIND_SECONDS, 0, FIELD(withdrawal_grace), 0, 365 * DAY_S},
     {"log_level", KIND_LOGLEVEL, 0, FIELD(log_level), 0, 0},
+    {"user", KIND_RUNUSER, 0, 0, 0, 0},
     {"caseworkers", KIND_USERS, 0, FIELD(caseworkers), 0, 0},
     {"privacy_officers", KIND_USERS, 0, FIELD(privacy_officers), 0, 0},
     {"administrators", KIND_USERS, 0, FIELD(administrators), 0, 0},
@@ -104,6 +106,8 @@ config_defaults(struct daemon_config *c)
     memset(c, 0, sizeof *c);
     c->admin_socket_mode = 0660;
     c->admin_gid = -1;
+    c->run_uid = -1;
+    c->run_gid = -1;
     c->max_body = 1048576;
     c->connection_timeout = 30;
     c->max_connections = 256;
@@ -565,6 +569,62 @@ user_uid(const char *name, long *uid, int *e)
     return found != NULL ? 1 : 0;
 }
 
+/* user: the account batond drops to after opening its files and sockets when started as root. It
+ * must exist (its primary group is taken from /etc/passwd) and must not be root. */
+static enum daemon_status
+set_run_user(struct loader *ld, const char *value)
+{
+    size_t len = strlen(value), i, bufsize = 16384;
+    char q[CONFIG_QUOTE_MAX * 4 + 8], *buf = NULL;
+    struct passwd pw, *found = NULL;
+    unsigned long n;
+    int r, numeric;
+    enum daemon_status st;
+
+    quote(q, sizeof q, value, len);
+    for (i = 0; i < len; i++) {
+        char ch = value[i];
+
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '_' || ch == '-' || ch == '.') ||
+            value[0] == '-' || len > CONFIG_GROUP_MAX)
+            return line_fail(ld, DAEMON_ECONFIG,
+                             "user must be a user name (letters, digits, '_', '-', '.') or number, "
+                             "not \"%s\"",
+                             q);
+    }
+    numeric = parse_digits(value, len, &n) == 1;
+    for (;;) {
+        buf = malloc(bufsize);
+        if (buf == NULL)
+            return line_fail(ld, DAEMON_ENOMEM, "out of memory");
+        r = numeric ? (n > 0x7fffffffUL ? 0 : getpwuid_r((uid_t)n, &pw, buf, bufsize, &found))
+                    : getpwnam_r(value, &pw, buf, bufsize, &found);
+        if (r != ERANGE || bufsize >= 1024 * 1024)
+            break;
+        free(buf);
+        bufsize *= 4;
+    }
+    if (r != 0)
+        st = line_fail(ld, DAEMON_EIO, "user \"%s\" could not be looked up: %s", q, strerror(r));
+    else if (found == NULL)
+        st = line_fail(ld, DAEMON_ECONFIG,
+                       "user: there is no user \"%s\" on this system (see /etc/passwd, or create "
+                       "it with adduser --system baton)",
+                       q);
+    else if (found->pw_uid == 0)
+        st = line_fail(ld, DAEMON_ECONFIG,
+                       "user \"%s\" is root: name the unprivileged user batond should run as", q);
+    else {
+        memcpy(ld->c->run_user, value, len + 1);
+        ld->c->run_uid = (long)found->pw_uid;
+        ld->c->run_gid = (long)found->pw_gid;
+        st = DAEMON_OK;
+    }
+    free(buf);
+    return st;
+}
+
 /* A list of local users (names or uids, separated by white space or commas) for one role. A
  * user who is in another role's list already is refused: each has one role. */
 static enum daemon_status
@@ -647,6 +707,8 @@ set_value(struct loader *ld, const struct key_def *k, char *value)
         return set_level(ld, value);
     case KIND_USERS:
         return set_users(ld, k, value);
+    case KIND_RUNUSER:
+        return set_run_user(ld, value);
     case KIND_SIZE:
     case KIND_SECONDS:
     case KIND_COUNT:

@@ -64,6 +64,8 @@ struct daemon_config {
     unsigned admin_socket_mode;         /* default 0660; never any bit for others */
     char admin_group[33];               /* optional: group of the socket; "" = the daemon's */
     long admin_gid;                     /* admin_group's id, -1 when not set */
+    char run_user[33];                  /* optional: the user batond runs as once started */
+    long run_uid, run_gid;              /* run_user's uid and primary gid, -1 when not set */
 
     size_t max_body;                 /* bytes, default 1048576 (1 MiB) */
     unsigned connection_timeout;     /* seconds, default 30 */

@@ -40,6 +40,8 @@ struct core_pin {
     const char *oin;
 };
 
+struct sqlite3;
+
 struct daemon {
     struct daemon_config *cfg;
     daemon_log_sink log_sink;
@@ -73,6 +75,10 @@ struct daemon {
     long deadline_s; /* acceptance_deadline_days in seconds; 0: none known */
 
     struct store *store;
+    /* The audit verifier's own read-only connection to the store, opened at start (so that it
+     * works after batond dropped root) and used by one verification at a time. */
+    struct sqlite3 *audit_reader;
+    pthread_mutex_t audit_reader_mu;
     /* The key of the young person's pseudonym in the audit trail (core_pseudonym): derived
      * from the keystore, in guarded memory. */
     unsigned char *pseudonym_key;

@@ -139,6 +139,7 @@ daemon_load(const struct daemon_options *o, struct daemon **out, struct daemon_e
         return daemon_fail(err, DAEMON_ENOMEM, "out of memory");
     pthread_mutex_init(&d->log_mu, NULL);
     pthread_mutex_init(&d->mu, NULL);
+    pthread_mutex_init(&d->audit_reader_mu, NULL);
     pthread_cond_init(&d->wake, NULL);
     d->log_sink = o->log;
     d->log_ctx = o->log_ctx;
@@ -281,6 +282,7 @@ daemon_free(struct daemon *d)
     if (d == NULL)
         return;
     daemon_stop(d);
+    core_audit_reader_close(d);
     store_close(d->store);
     sodium_free(d->pseudonym_key);
     roles_free(d->roles);
@@ -290,6 +292,7 @@ daemon_free(struct daemon *d)
     free(d->cfg);
     pthread_cond_destroy(&d->wake);
     pthread_mutex_destroy(&d->mu);
+    pthread_mutex_destroy(&d->audit_reader_mu);
     pthread_mutex_destroy(&d->log_mu);
     free(d);
 }

@@ -54,6 +54,8 @@ listen = 127.0.0.1:$port
 admin_socket = admin.sock
 log_level = info
 EOF
+    # batond will not keep root: run as root, it drops to an unprivileged user once started.
+    if [ "$(id -u)" -eq 0 ]; then echo "user = nobody" >>"$W/$1/batond.conf"; fi
 }
 
 echo "Making the network (keys, directory, covenant) in $W, starting the daemons..." >&2

@@ -175,6 +175,8 @@ conf() {
         echo "connection_timeout = 10"
         echo "send_timeout = 10"
         echo "log_level = debug"
+        # batond will not keep root: run as root (as CI does), it drops to nobody once started.
+        if [ "$(id -u)" -eq 0 ]; then echo "user = nobody"; fi
         for line in "$@"; do
             echo "$line"
         done

@@ -348,5 +348,14 @@ main(int argc, char **argv)
         printf("FAIL - memory grew after warm-up: %ld KiB -> %ld KiB\n", rss_warm, rss_end);
         bad = 1;
     }
+    free(l.lat);
+    free(th);
+    free(l.cert_pem);
+    keys_secret_free(l.key_pem);
+    keys_keystore_free(l.school);
+    keys_directory_free(l.directory);
+    json_decref(l.form);
+    forms_catalogue_free(l.cat);
+    pthread_mutex_destroy(&l.mu);
     return bad;
 }

@@ -130,12 +130,31 @@ test_sample_loads(void **state)
 {
     struct fx *f = *state;
     static const char *const documented[] = {
-        "keystore",           "passphrase_file",  "directory",      "coordinator",
-        "covenant",           "database",         "listen",         "max_body",
-        "connection_timeout", "max_connections",  "clock_skew",     "admin_socket",
-        "admin_socket_mode",  "admin_group",      "send_timeout",   "delivery_workers",
-        "retry_initial",      "retry_max",        "retry_window",   "log_level",
-        "caseworkers",        "privacy_officers", "administrators", "tokens",
+        "keystore",
+        "passphrase_file",
+        "directory",
+        "coordinator",
+        "covenant",
+        "database",
+        "listen",
+        "max_body",
+        "connection_timeout",
+        "max_connections",
+        "clock_skew",
+        "admin_socket",
+        "admin_socket_mode",
+        "admin_group",
+        "send_timeout",
+        "delivery_workers",
+        "retry_initial",
+        "retry_max",
+        "retry_window",
+        "log_level",
+        "caseworkers",
+        "privacy_officers",
+        "administrators",
+        "tokens",
+        "user",
     };
     struct daemon_config c, d;
     struct daemon_err err = {0};
@@ -269,6 +288,13 @@ test_values(void **state)
     load_ok(f, REQUIRED "admin_group = 4242\nmax_body = 4M\n", &c);
     assert_int_equal(c.admin_gid, 4242);
     assert_int_equal(c.max_body, 4u * 1024 * 1024);
+    /* The user batond drops to: by name or number, with its primary group. */
+    load_ok(f, REQUIRED "user = nobody\n", &c);
+    assert_string_equal(c.run_user, "nobody");
+    assert_true(c.run_uid > 0);
+    assert_true(c.run_gid >= 0);
+    load_ok(f, REQUIRED, &c);
+    assert_int_equal(c.run_uid, -1);
 }
 
 static void
@@ -417,6 +443,10 @@ test_bad_values(void **state)
     load_fails(f, REQUIRED "retry_window = 91d\n", 8, "retry_window must be from 60 to 7776000");
     load_fails(f, REQUIRED "max_connections = 0\n", 8, "max_connections must be from 1 to 10000");
     load_fails(f, REQUIRED "delivery_workers = 17\n", 8, "delivery_workers must be from 1 to 16");
+    load_fails(f, REQUIRED "user = root\n", 8, "is root: name the unprivileged user");
+    load_fails(f, REQUIRED "user = 0\n", 8, "is root: name the unprivileged user");
+    load_fails(f, REQUIRED "user = no-such-user-here\n", 8, "there is no user");
+    load_fails(f, REQUIRED "user = a:b\n", 8, "user must be a user name");
     load_fails(f, REQUIRED "delivery_workers = 0\n", 8, "delivery_workers must be from 1 to 16");
     load_fails(f, REQUIRED "max_connections = 10k\n", 8, "max_connections must be a whole number");
     load_fails(f, REQUIRED "max_connections = +5\n", 8, "max_connections must be a whole number");

@@ -346,13 +346,50 @@ events_of(struct daemon *d, const char *id)
             json_pack("{s:s, s:s}", "at", core_time(items[i].at, t), "event", items[i].event);
 
         if (e == NULL || core_set_str(e, "detail", items[i].detail) != 0 ||
-            core_set_str(e, "peer", items[i].peer) != 0 || json_array_append_new(list, e) != 0) {
+            core_set_str(e, "peer", items[i].peer) != 0) {
+            json_decref(e); /* not yet in the list */
+            json_decref(list);
+            list = NULL;
+        } else if (json_array_append_new(list, e) != 0) {
             json_decref(list);
             list = NULL;
         }
     }
     store_audit_free(items, n);
     return list;
+}
+
+/* The sealed packet as it was (or is to be) delivered, for a handover by file where the network
+ * cannot be used: {"id", "to", "packet"}; audited "exported" with who asked. Only the recipient
+ * can open it, as on the network. */
+static void
+outbox_export(struct daemon *d, const char *id, const struct http_request *req,
+              struct http_reply *reply)
+{
+    struct store_out o = {0};
+    struct daemon_err err = {0};
+    enum daemon_status rc;
+    json_t *j;
+
+    rc = store_outbox_get(d->store, id, &o, &err);
+    if (rc == DAEMON_OK && o.kind != STORE_PACKET)
+        rc = daemon_fail(&err, DAEMON_ENOTFOUND, "no packet %s in the outbox", id);
+    if (rc != DAEMON_OK) {
+        reply_store_error(reply, rc, &err);
+        store_out_clear(&o);
+        return;
+    }
+    j = json_pack("{s:s, s:s, s:s%}", "id", o.id, "to", o.to, "packet", o.body, o.body_len);
+    if (j == NULL) {
+        http_reply_error(reply, 500, "no-memory", "out of memory");
+    } else {
+        core_audit_about(d, time(NULL), "exported", o.id, o.to, NULL, req->actor,
+                         "the sealed packet (%zu bytes, %s) was exported as a file", o.body_len,
+                         o.form_type);
+        core_log(d, CONFIG_LOG_INFO, "exported", o.id, o.to, "sealed packet exported");
+        reply_json(reply, 200, j);
+    }
+    store_out_clear(&o);
 }
 
 static void
@@ -601,6 +638,13 @@ core_admin_handler(void *ctx, const struct http_request *req, struct http_reply 
     }
     if (strcmp(path, "/v1/inbox") == 0 && get) {
         inbox_list(d, req, reply);
+        return;
+    }
+    if (strncmp(path, "/v1/outbox/", 11) == 0 && get && strlen(path) == 11 + KEYS_UUID_LEN + 7 &&
+        is_id(path + 11, KEYS_UUID_LEN) && strcmp(path + 11 + KEYS_UUID_LEN, "/packet") == 0) {
+        memcpy(id, path + 11, KEYS_UUID_LEN);
+        id[KEYS_UUID_LEN] = '\0';
+        outbox_export(d, id, req, reply);
         return;
     }
     if (strncmp(path, "/v1/outbox/", 11) == 0 && get) {

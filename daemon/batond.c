@@ -201,6 +201,8 @@ main(int argc, char **argv)
     sigaddset(&stop, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* Past a file size limit a write must fail (and the transaction with it), not kill batond. */
+    signal(SIGXFSZ, SIG_IGN);
 
     /* Who may run it is decided before anything is opened or created. */
     if (!only_check) {

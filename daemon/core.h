@@ -98,6 +98,7 @@ struct daemon {
     struct core_flight {
         char id[KEYS_UUID_LEN + 1];    /* the row; empty when the worker is idle */
         char about[KEYS_UUID_LEN + 1]; /* the packet it is (about) */
+        char to[KEYS_OIN_LEN + 1];     /* the peer it goes to */
     } flight[CONFIG_MAX_WORKERS];
     struct core_down {
         char oin[KEYS_OIN_LEN + 1];

@@ -117,7 +117,11 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 
     if (s->log == NULL)
         return;
+        /* libmicrohttpd's format string: not ours to check. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
     vsnprintf(line, sizeof line, fmt, ap);
+#pragma GCC diagnostic pop
     n = strlen(line);
     while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         line[--n] = '\0';
@@ -144,13 +148,9 @@ free_sent_body(void *cls)
 
 /* ---- replies ---- */
 
-/*
- * Makes s valid UTF-8 in place, so that jansson takes it: a byte that does not start or continue a
- * well-formed sequence (RFC 3629) becomes '?', and a sequence cut at the end (vsnprintf stops at
- * the buffer's size, and messages may quote what a peer sent) is dropped.
- */
-static void
-utf8_clean(char *s)
+/* See http.h. */
+void
+http_utf8_clean(char *s)
 {
     unsigned char *p = (unsigned char *)s;
     size_t i = 0, need, k;
@@ -252,7 +252,7 @@ http_reply_error(struct http_reply *reply, int status, const char *code, const c
     va_start(ap, fmt);
     vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
-    utf8_clean(message);
+    http_utf8_clean(message);
     body = json_pack("{s:s,s:s}", "error", message, "code", code);
     if (body == NULL || http_reply_json(reply, status, body) != DAEMON_OK) {
         wipe_free(reply->body, reply->body_len);

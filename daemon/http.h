@@ -130,6 +130,13 @@ void http_stop(struct http_server *s);
 
 /* ---- helpers for handlers ---- */
 
+/*
+ * Makes s valid UTF-8 in place, so that jansson takes it: a byte that does not start or continue a
+ * well-formed sequence (RFC 3629) becomes '?', and a sequence cut at the end (vsnprintf stops at
+ * the buffer's size, and messages may quote what a peer sent) is dropped.
+ */
+void http_utf8_clean(char *s);
+
 /* status with body as compact JSON ("application/json"); body is borrowed. DAEMON_ENOMEM (and
  * reply set to a 500 without body) when it cannot be serialized. */
 enum daemon_status http_reply_json(struct http_reply *reply, int status, const json_t *body);

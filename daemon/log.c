@@ -13,7 +13,9 @@
 static const char *const level_names[] = {"error", "warning", "info", "debug"};
 
 /* Replaces control characters (a peer's text may hold them: forged log lines, terminal escapes)
- * with '?'. UTF-8 above 0x9f stays. */
+ * with '?', and makes the text valid UTF-8: a request path is any bytes once percent-decoded, and
+ * vsnprintf may cut a character in two; an audit entry that is not UTF-8 cannot be shown as JSON,
+ * which made every later listing of the audit trail fail. UTF-8 above 0x9f stays. */
 static void
 clean(char *s)
 {
@@ -22,6 +24,7 @@ clean(char *s)
     for (p = (unsigned char *)s; *p != '\0'; p++)
         if (*p < 0x20 || *p == 0x7f)
             *p = '?';
+    http_utf8_clean(s);
 }
 
 void
@@ -49,6 +52,10 @@ core_log(struct daemon *d, enum config_log_level level, const char *event, const
     d->log_sink(d->log_ctx, line);
     pthread_mutex_unlock(&d->log_mu);
 }
+
+static void audit_v(struct daemon *d, time_t now, const char *event, const char *packet,
+                    const char *peer, const char *subject, const char *actor, const char *fmt,
+                    va_list ap) __attribute__((format(printf, 8, 0)));
 
 static void
 audit_v(struct daemon *d, time_t now, const char *event, const char *packet, const char *peer,

@@ -265,6 +265,9 @@ static const char doc_css[] =
 
 /* vsnprintf into buf, then control characters replaced with spaces (text may reach a
  * terminal; the formats themselves never hold them). */
+static const char *clean_vfmt(char *buf, size_t size, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 static const char *
 clean_vfmt(char *buf, size_t size, const char *fmt, va_list ap)
 {

@@ -32,6 +32,7 @@ static const struct roles_rule rules[] = {
     {"POST", "/v1/send", CW, "send a form"},
     {"GET", "/v1/outbox", CW | PO, "list the outbox"},
     {"GET", "/v1/outbox/*", CW | PO, "see how far a handover got"},
+    {"GET", "/v1/outbox/*/packet", CW, "export a sealed packet"},
     {"GET", "/v1/inbox", CW | PO, "list the inbox"},
     {"GET", "/v1/inbox/*", CW, "read a form's content"},
     {"POST", "/v1/inbox/*/accept", CW, "accept a handover"},

@@ -210,6 +210,11 @@ db_fail(struct store *s, struct daemon_err *err, const char *what)
                            what, STORE_BUSY_TIMEOUT_MS / 1000, sqlite3_errmsg(s->db));
     if ((rc & 0xff) == SQLITE_NOMEM)
         return daemon_fail(err, DAEMON_ENOMEM, "%s: out of memory", what);
+    if ((rc & 0xff) == SQLITE_IOERR)
+        return daemon_fail(err, DAEMON_ESTORE,
+                           "%s: the store could not be written or read (the disk may be full, or "
+                           "over a file size limit): %s; nothing was changed",
+                           what, sqlite3_errmsg(s->db));
     return daemon_fail(err, DAEMON_ESTORE, "%s: %s", what, sqlite3_errmsg(s->db));
 }
 
@@ -1027,22 +1032,24 @@ out:
 }
 
 enum daemon_status
-store_outbox_due(struct store *s, time_t now, size_t max, struct store_out **items, size_t *n,
-                 time_t *next_due, struct daemon_err *err)
+store_outbox_due(struct store *s, time_t now, size_t max, int with_body, struct store_out **items,
+                 size_t *n, time_t *next_due, struct daemon_err *err)
 {
     sqlite3_stmt *st = NULL;
     enum daemon_status rc;
 
     pthread_mutex_lock(&s->mu);
     rc = prep(s,
-              "SELECT " OUT_COLS ", body FROM outbox WHERE state = 'queued' AND next_attempt <= ? "
-              "ORDER BY next_attempt, created LIMIT ?",
+              with_body ? "SELECT " OUT_COLS ", body FROM outbox WHERE state = 'queued' AND "
+                          "next_attempt <= ? ORDER BY next_attempt, created LIMIT ?"
+                        : "SELECT " OUT_COLS " FROM outbox WHERE state = 'queued' AND "
+                          "next_attempt <= ? ORDER BY next_attempt, created LIMIT ?",
               &st, err);
     if (rc != DAEMON_OK)
         goto out;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
-    rc = out_rows(s, st, 1, items, n, err);
+    rc = out_rows(s, st, with_body, items, n, err);
     unprep(s, st);
     st = NULL;
     if (rc != DAEMON_OK || next_due == NULL)

@@ -143,9 +143,10 @@ enum daemon_status store_outbox_add(struct store *s, const struct store_out *o, 
                                     struct daemon_err *err);
 
 /* The queued rows due at now (next_attempt <= now), oldest first, at most max, into *items
- * (store_out_free_list); *n their number. *next_due (may be NULL): the earliest next_attempt of
- * the queued rows not returned, or 0 when there is none. */
-enum daemon_status store_outbox_due(struct store *s, time_t now, size_t max,
+ * (store_out_free_list); *n their number; their bodies only with with_body (else body is NULL).
+ * *next_due (may be NULL): the earliest next_attempt of the queued rows not returned, or 0 when
+ * there is none. */
+enum daemon_status store_outbox_due(struct store *s, time_t now, size_t max, int with_body,
                                     struct store_out **items, size_t *n, time_t *next_due,
                                     struct daemon_err *err);
 

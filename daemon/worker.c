@@ -22,8 +22,9 @@
 #include "deliver.h"
 #include "withdrawal.h"
 
-/* Rows taken from the store per round; between rounds a stop is noticed. */
-#define WORKER_BATCH 8
+/* Due rows looked at per round (without their bodies): enough to see past the rows of a peer
+ * that does not answer to those of the others. */
+#define WORKER_BATCH 64
 /* The worker looks at the outbox at least this often (and the clock for the directory). */
 #define WORKER_TICK_S 1
 /* A peer's receipt or error: a receipt is under 1 KiB; error bodies are cut. */
@@ -187,16 +188,22 @@ about(const struct store_out *o)
     return o->kind == STORE_PACKET || o->answers == NULL ? o->id : o->answers;
 }
 
-/* Whether a worker is delivering row o or another row about its packet. Under d->mu. */
+/* Whether a worker is delivering row o or another row about its packet, or as many rows to its
+ * peer as one peer may take: half the workers (at least one), so that a peer that accepts
+ * connections and never answers holds at most half of them until their timeout, and the other
+ * peers still get theirs. Under d->mu. */
 static int
 in_flight(const struct daemon *d, const struct store_out *o)
 {
-    size_t i;
+    const size_t per_peer = d->n_workers / 2 > 0 ? d->n_workers / 2 : 1;
+    size_t i, to_peer = 0;
 
-    for (i = 0; i < d->n_workers; i++)
+    for (i = 0; i < d->n_workers; i++) {
         if (strcmp(d->flight[i].id, o->id) == 0 || strcmp(d->flight[i].about, about(o)) == 0)
             return 1;
-    return 0;
+        to_peer += d->flight[i].id[0] != '\0' && strcmp(d->flight[i].to, o->to) == 0;
+    }
+    return to_peer >= per_peer;
 }
 
 /* What one worker does with the due rows items[0..n) (in the order they are due). */
@@ -242,6 +249,7 @@ pick_row(struct daemon *d, size_t me, const struct store_out *items, size_t n, t
             p->take = i;
             snprintf(d->flight[me].id, sizeof d->flight[me].id, "%s", items[i].id);
             snprintf(d->flight[me].about, sizeof d->flight[me].about, "%s", about(&items[i]));
+            snprintf(d->flight[me].to, sizeof d->flight[me].to, "%s", items[i].to);
         } else {
             p->more = 1;
         }
@@ -353,7 +361,8 @@ worker_main(void *arg)
          * let go of was committed before, so it is not read as due any more. */
         now = time(NULL);
         n = 0;
-        if (store_outbox_due(d->store, now, WORKER_BATCH, &items, &n, &next, &err) != DAEMON_OK) {
+        if (store_outbox_due(d->store, now, WORKER_BATCH, 0, &items, &n, &next, &err) !=
+            DAEMON_OK) {
             core_log(d, CONFIG_LOG_ERROR, "store-failed", NULL, NULL, "%s", err.text);
             next = now + WORKER_TICK_S;
             items = NULL;
@@ -365,10 +374,19 @@ worker_main(void *arg)
         pthread_mutex_unlock(&d->mu);
         defer_rows(d, items, &p);
         if (p.take < n) {
-            deliver_one(d, dl, &items[p.take]);
+            struct store_out o = {0};
+
+            /* The body of the one row taken; it is still queued (the row is ours in flight). */
+            if (store_outbox_get(d->store, items[p.take].id, &o, &err) != DAEMON_OK)
+                core_log(d, CONFIG_LOG_ERROR, "store-failed", items[p.take].id, items[p.take].to,
+                         "%s", err.text);
+            else if (o.state == STORE_QUEUED)
+                deliver_one(d, dl, &o);
+            store_out_clear(&o);
             pthread_mutex_lock(&d->mu);
             d->flight[me].id[0] = '\0';
             d->flight[me].about[0] = '\0';
+            d->flight[me].to[0] = '\0';
             pthread_mutex_unlock(&d->mu);
         }
         store_out_free_list(items, n);

@@ -21,6 +21,7 @@ const struct cli_command cli_commands[] = {
     {"send", "hand a form to batond for delivery", cmd_send, cmd_send_help},
     {"outbox", "list what batond sent, and its state", cmd_outbox, cmd_outbox_help},
     {"status", "show one sent form's state, receipt and events", cmd_status, cmd_status_help},
+    {"export", "write a sent form's sealed packet to a file", cmd_export, cmd_export_help},
     {"inbox", "list the forms batond received", cmd_inbox, cmd_inbox_help},
     {"show", "show a received form with its labels", cmd_show, cmd_show_help},
     {"accept", "take a received form over (signed notice back)", cmd_accept, cmd_accept_help},

@@ -51,6 +51,8 @@ int cmd_send(int argc, char **argv); /* tools/send.c: the daemon's commands, ove
 void cmd_send_help(FILE *out);
 int cmd_outbox(int argc, char **argv); /* tools/outbox.c, with status */
 void cmd_outbox_help(FILE *out);
+int cmd_export(int argc, char **argv); /* tools/export.c: a sealed packet as a file */
+void cmd_export_help(FILE *out);
 int cmd_status(int argc, char **argv);
 void cmd_status_help(FILE *out);
 int cmd_inbox(int argc, char **argv); /* tools/inbox.c, with show, accept, reject, update */

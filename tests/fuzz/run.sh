@@ -14,7 +14,7 @@ BUILD=$(cd "${1:?usage: run.sh BUILD_DIR [SECONDS [TARGET...]]}" && pwd) || exit
 SECS=${2:-30}
 shift
 [ $# -gt 0 ] && shift
-TARGETS=${*:-validate schema packet notice document config}
+TARGETS=${*:-validate schema packet notice document config request}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/baton-fuzz.XXXXXX") || exit 2
 trap 'rm -rf "$WORK"' EXIT
 failed=0

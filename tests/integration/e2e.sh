@@ -38,6 +38,24 @@ check "the receipt is verified and stored at the school" test $? -eq 0
 check "the school's events show submitted, minimised, sealed, delivered" \
     test "$(j "$W/status.json" events.0.event) $(j "$W/status.json" events.1.event) $(j "$W/status.json" events.2.event) $(j "$W/status.json" events.3.event)" = "submitted minimised sealed delivered"
 
+# The same packet as a file (for a handover without the network): exactly the bytes the
+# municipality received and receipted, and the export is audited with who asked.
+j "$W/status.json" receipt.jws >"$W/receipt.jws"
+if b school export "${id%%-*}" -o "$W/exported.packet"; then
+    pass "baton export writes the sealed packet to a file"
+else
+    fail "baton export writes the sealed packet to a file" "$W/err"
+fi
+"$BATON" receipt verify --directory "$W/directory.jws" --coordinator "$W/coord/entry.json" \
+    "$W/receipt.jws" "$W/exported.packet" >"$W/out" 2>"$W/err"
+check "the municipality's receipt verifies against the exported file (the same bytes)" \
+    test $? -eq 0
+check "the school's audit records the export" audit_has school exported "exported as a file"
+b school export "$id" -o "$W/exported.packet"
+check "export does not replace an existing file without --force (exit 2)" test $? -eq 2
+b school export 00000000-0000-4000-8000-000000000000
+check "export of an unknown id: exit 1" test $? -eq 1
+
 b gemeente inbox --json
 cp "$W/out" "$W/inbox.json"
 check "the municipality's inbox holds it, new, from the school" \

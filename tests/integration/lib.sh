@@ -29,6 +29,8 @@ OIN_STRANGER=00000009999999990000
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
 UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=86:print_stacktrace=1"
 export ASAN_OPTIONS UBSAN_OPTIONS
+# How long start and stop wait for a daemon; tests/valgrind.sh gives memcheck more.
+ITEST_DAEMON_WAIT=${ITEST_DAEMON_WAIT:-10}
 unset BATON_KEYSTORE BATON_PASSPHRASE BATON_DIRECTORY BATON_COORDINATOR BATON_COVENANT BATON_SOCKET
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/baton-it.XXXXXX") || exit 2
@@ -43,6 +45,20 @@ failed=0
 rc=0
 
 cleanup() {
+    # ITEST_STOP_AT_EXIT (tests/valgrind.sh sets it): SIGTERM first, so that daemons still running
+    # exit through their own shutdown and memcheck checks them for leaks.
+    if [ -n "${ITEST_STOP_AT_EXIT:-}" ]; then
+        for p in $PIDS; do
+            kill -TERM "$p" 2>/dev/null
+        done
+        i=0
+        for p in $PIDS; do
+            while kill -0 "$p" 2>/dev/null && [ "$i" -lt $((ITEST_DAEMON_WAIT * 5)) ]; do
+                sleep 0.2
+                i=$((i + 1))
+            done
+        done
+    fi
     for p in $PIDS; do
         kill -KILL "$p" 2>/dev/null
     done
@@ -156,25 +172,25 @@ keygen() {
         --out "$W/$1" >"$W/out" 2>"$W/err" || { fail "keygen $1" "$W/err"; return 1; }
 }
 
-# conf NAME [LINE...]: the configuration of NAME's daemon, small retry times for tests.
+# conf NAME [LINE...]: the configuration of NAME's daemon, small retry times for tests; a LINE
+# "KEY = VALUE" replaces the default of KEY.
 conf() {
     name=$1
     shift
     eval "port=\$PORT_$name"
     {
-        echo "keystore = keystore"
-        echo "directory = ../directory.jws"
-        echo "coordinator = ../coord/entry.json"
-        echo "covenant = ../covenant.jws"
-        echo "database = store.db"
-        echo "listen = 127.0.0.1:$port"
-        echo "admin_socket = admin.sock"
-        echo "retry_initial = 1"
-        echo "retry_max = 2"
-        echo "retry_window = 600"
-        echo "connection_timeout = 10"
-        echo "send_timeout = 10"
-        echo "log_level = debug"
+        for line in "keystore = keystore" "directory = ../directory.jws" \
+            "coordinator = ../coord/entry.json" "covenant = ../covenant.jws" \
+            "database = store.db" "listen = 127.0.0.1:$port" "admin_socket = admin.sock" \
+            "retry_initial = 1" "retry_max = 2" "retry_window = 600" "connection_timeout = 10" \
+            "send_timeout = 10" "log_level = debug"; do
+            key=${line%% =*}
+            given=0
+            for l in "$@"; do
+                [ "${l%% =*}" = "$key" ] && given=1
+            done
+            [ $given -eq 1 ] || echo "$line"
+        done
         # batond will not keep root: run as root (as CI does), it drops to nobody once started.
         if [ "$(id -u)" -eq 0 ]; then echo "user = nobody"; fi
         for line in "$@"; do
@@ -183,7 +199,7 @@ conf() {
     } >"$W/$name/batond.conf"
 }
 
-# start NAME: starts NAME's daemon and waits until it says it started (10 s at most).
+# start NAME: starts NAME's daemon and waits until it says it started (ITEST_DAEMON_WAIT s).
 start() {
     [ -f "$W/$1/batond.conf" ] || conf "$1"
     "$BATOND" --config "$W/$1/batond.conf" 2>>"$W/$1/log" &
@@ -195,7 +211,7 @@ start() {
     while [ "$(grep -c ' started ' "$W/$1/log" 2>/dev/null)" -lt "$want" ]; do
         i=$((i + 1))
         eval "p=\$PID_$1"
-        if [ "$i" -ge 50 ] || ! kill -0 "$p" 2>/dev/null; then
+        if [ "$i" -ge $((ITEST_DAEMON_WAIT * 5)) ] || ! kill -0 "$p" 2>/dev/null; then
             fail "batond $1 starts" "$W/$1/log"
             return 1
         fi
@@ -214,15 +230,15 @@ start() {
     return 0
 }
 
-# stop NAME: SIGTERM, and a clean exit (status 0) within 10 s.
+# stop NAME: SIGTERM, and a clean exit (status 0) within ITEST_DAEMON_WAIT s.
 stop() {
     eval "p=\$PID_$1"
     kill -TERM "$p" 2>/dev/null
     i=0
     while kill -0 "$p" 2>/dev/null; do
         i=$((i + 1))
-        if [ "$i" -ge 50 ]; then
-            fail "batond $1 stops within 10 s of SIGTERM"
+        if [ "$i" -ge $((ITEST_DAEMON_WAIT * 5)) ]; then
+            fail "batond $1 stops within $ITEST_DAEMON_WAIT s of SIGTERM"
             return 1
         fi
         sleep 0.2

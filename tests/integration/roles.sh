@@ -108,6 +108,14 @@ check "the school's audit entries of the send name the caseworker's token and ro
     "$(actor school submitted "$id" | grep -c 'token desk (uid .*), caseworker')" = 1 -a \
     "$(actor school sealed "$id" | grep -c 'token desk (uid .*), caseworker')" = 1
 check "the delivery (batond's own doing) has no actor" test "$(actor school delivered "$id")" = "-"
+as "$TOK_PO" b school export "$id" -o "$W/po.packet"
+rc=$?
+check "the privacy officer may not export a sealed packet: exit 1, no file" \
+    test "$rc" -eq 1 -a ! -e "$W/po.packet"
+as "$TOK_CW" b school export "$id" -o "$W/cw.packet"
+check "the caseworker may" test $? -eq 0 -a -s "$W/cw.packet"
+check "the export is audited with the caseworker's token" \
+    test "$(actor school exported "$id" | grep -c 'token desk (uid .*), caseworker')" = 1
 
 # ---- at the municipality: the privacy officer lists, but may not read ----
 as "$TOK_PO" b gemeente inbox --json

@@ -145,6 +145,7 @@ test_table(void **state)
         {"POST", "/v1/send", ROLES_CASEWORKER},
         {"GET", "/v1/outbox", ROLES_CASEWORKER | ROLES_PRIVACY_OFFICER},
         {"GET", "/v1/outbox/" ID, ROLES_CASEWORKER | ROLES_PRIVACY_OFFICER},
+        {"GET", "/v1/outbox/" ID "/packet", ROLES_CASEWORKER},
         {"GET", "/v1/inbox", ROLES_CASEWORKER | ROLES_PRIVACY_OFFICER},
         {"GET", "/v1/inbox/" ID, ROLES_CASEWORKER},
         {"POST", "/v1/inbox/" ID "/accept", ROLES_CASEWORKER},

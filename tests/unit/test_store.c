@@ -256,7 +256,7 @@ test_outbox_lifecycle(void **state)
     open_ok(f);
     add_packet(f, ID1, T0);
     /* Due now, with its body; nothing after it. */
-    assert_int_equal(store_outbox_due(f->s, T0, 8, &items, &n, &next, &err), DAEMON_OK);
+    assert_int_equal(store_outbox_due(f->s, T0, 8, 1, &items, &n, &next, &err), DAEMON_OK);
     assert_int_equal(n, 1);
     assert_string_equal(items[0].id, ID1);
     assert_string_equal(items[0].body, "eyJ.packet.bytes.a.b");
@@ -266,13 +266,13 @@ test_outbox_lifecycle(void **state)
 
     /* A failed attempt: later, counted, with its reason. */
     assert_int_equal(store_outbox_retry(f->s, ID1, T0 + 5, "connection refused", &err), DAEMON_OK);
-    assert_int_equal(store_outbox_due(f->s, T0 + 1, 8, &items, &n, &next, &err), DAEMON_OK);
+    assert_int_equal(store_outbox_due(f->s, T0 + 1, 8, 1, &items, &n, &next, &err), DAEMON_OK);
     assert_int_equal(n, 0);
     assert_int_equal(next, T0 + 5);
     store_out_free_list(items, n);
     /* Put off (its peer failed another row): later, but no attempt counted. */
     assert_int_equal(store_outbox_defer(f->s, ID1, T0 + 3, &err), DAEMON_OK);
-    assert_int_equal(store_outbox_due(f->s, T0 + 3, 8, &items, &n, &next, &err), DAEMON_OK);
+    assert_int_equal(store_outbox_due(f->s, T0 + 3, 8, 1, &items, &n, &next, &err), DAEMON_OK);
     assert_int_equal(n, 1);
     assert_int_equal(items[0].attempts, 1);
     assert_string_equal(items[0].last_error, "connection refused");
@@ -364,7 +364,7 @@ test_undeliverable(void **state)
     assert_int_equal(o.state, STORE_UNDELIVERABLE);
     assert_string_equal(o.last_error, "timed out");
     store_out_clear(&o);
-    assert_int_equal(store_outbox_due(f->s, T0 + 1000, 8, &items, &n, NULL, &err), DAEMON_OK);
+    assert_int_equal(store_outbox_due(f->s, T0 + 1000, 8, 1, &items, &n, NULL, &err), DAEMON_OK);
     assert_int_equal(n, 0);
     store_out_free_list(items, n);
     assert_int_equal(store_outbox_undeliverable(f->s, ID1, T0 + 11, "again", &ev, &err),
@@ -500,7 +500,7 @@ test_inbox_decide(void **state)
     store_out_clear(&o);
     assert_int_equal(store_outbox_get(f->s, notice.id, &o, &err), DAEMON_ENOTFOUND);
     /* The notice is queued for the worker, but not listed as a packet. */
-    assert_int_equal(store_outbox_due(f->s, T0, 8, &items, &n, NULL, &err), DAEMON_OK);
+    assert_int_equal(store_outbox_due(f->s, T0, 8, 1, &items, &n, NULL, &err), DAEMON_OK);
     assert_int_equal(n, 1);
     store_out_free_list(items, n);
     assert_int_equal(store_outbox_list(f->s, 100, &items, &n, &err), DAEMON_OK);

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: EUPL-1.2
 # Load: CONNECTIONS concurrent mutual-TLS connections send handovers to one municipality's
 # batond for SECONDS (each a form per PERIOD_MS), while 20 slow-loris clients hold connections
-# open. No error, no lost form, each form stored once, latency bounded, memory flat after
+# open. No error, no lost form, each form stored once, no request held up, memory flat after
 # warm-up (tests/integration/loadtest.c says how each is judged). The last line gives the counts.
 #
 # usage: load.sh BATON BATOND ITEST_HELPER SOURCE_DIR LOADTEST [CONNECTIONS [SECONDS [PERIOD_MS]]]
@@ -28,7 +28,7 @@ start gemeente || finish
 "$LOADTEST" "$W" "$FORM" "$PID_gemeente" "$CONNS" "$SECS" "$PERIOD" "$SLOW" "$W/ids" >"$W/load.out" 2>&1
 st=$?
 cat "$W/load.out"
-check "the load ran without error, latency and memory within bounds" test "$st" -eq 0
+check "the load ran without error or a request held up, memory flat" test "$st" -eq 0
 
 sent=$(grep -c . "$W/ids")
 api gemeente GET '/v1/inbox?limit=10000'

@@ -4,10 +4,11 @@
  * connections to the municipality's batond, each POSTing a handover sealed by the school every
  * PERIOD_MS for SECONDS, while SLOW slow-loris clients hold connections open by sending a byte
  * every second. Checks: every POST answered 200 with a receipt that verifies (no error), every
- * form stored once (the caller compares the inbox), latency stays bounded (p99 under 2 s) and
+ * form stored once (the caller compares the inbox), no request held up (see below) and
  * the daemon's memory is flat after warm-up (RSS at the end at most 10% + 2 MiB above RSS after
- * the first third). Prints one line of counts and exits 0 when all holds, 1 when not, 2 for bad
- * usage.
+ * the first third). No request may wait 15 s or more: a slow client must not hold up the others.
+ * (How fast is the benchmark's business, tests/bench: p50 and p99 are printed, not judged.) Prints
+ * one line of counts and exits 0 when all holds, 1 when not, 2 for bad usage.
  *
  * usage: loadtest NETWORK_DIR FORM PID CONNECTIONS SECONDS PERIOD_MS SLOW IDS_FILE
  *   NETWORK_DIR as tests/integration/lib.sh makes it (coord/, school/, gemeente/, directory.jws,
@@ -340,8 +341,8 @@ main(int argc, char **argv)
         printf("FAIL - errors; the first: %s\n", l.first_error);
         bad = 1;
     }
-    if (p99 > 2.0) {
-        printf("FAIL - p99 latency %.0f ms is above 2 s\n", p99 * 1e3);
+    if (n > 0 && l.lat[n - 1] >= 15.0) {
+        printf("FAIL - a request waited %.1f s: something held it up\n", l.lat[n - 1]);
         bad = 1;
     }
     if (rss_warm < 0 || rss_end > rss_warm + rss_warm / 10 + 2048) {

@@ -74,15 +74,9 @@ waitfor 120 all_delivered
 check "nothing is left queued at the school" test $? -eq 0
 
 # The municipality's inbox: every accepted id, each once.
-api gemeente GET '/v1/inbox?limit=10000'
-cp "$W/out" "$W/inbox.json"
-n=$(j "$W/inbox.json" items.#)
-i=0
-: >"$W/stored"
-while [ "$i" -lt "${n:-0}" ]; do
-    j "$W/inbox.json" items.$i.id >>"$W/stored"
-    i=$((i + 1))
-done
+# The ids in the municipality's inbox, straight from its store (one query for hundreds).
+"$HELPER" query "$W/gemeente/store.db" "SELECT id FROM inbox" >"$W/stored"
+n=$(grep -c . "$W/stored")
 sort "$W/accepted" >"$W/accepted.sorted"
 sort "$W/stored" >"$W/stored.sorted"
 lost=$(comm -23 "$W/accepted.sorted" "$W/stored.sorted" | grep -c .)

@@ -83,6 +83,15 @@ struct daemon {
      * from the keystore, in guarded memory. */
     unsigned char *pseudonym_key;
 
+    /* The last checkpoint kept from each peer (peerckpt.c): the SHA-256 of its JWS, so that the
+     * same checkpoint carried by the next receipt is not verified and written again. */
+    pthread_mutex_t ckpt_mu;
+    struct core_ckpt_seen {
+        char peer[KEYS_OIN_LEN + 1];
+        unsigned char jws_sha256[KEYS_SHA256_LEN];
+    } ckpt_seen[16];
+    size_t ckpt_next; /* the slot the next new peer takes (round robin) */
+
     /* Who may do what on the admin API (daemon/roles.h). */
     struct roles *roles;
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include "audit.h"
@@ -151,6 +152,31 @@ fail:
     return rc;
 }
 
+/* Whether jws (its SHA-256 in h) is the checkpoint last kept from peer; with remember, records it
+ * as such instead. */
+static int
+seen(struct daemon *d, const char *peer, const unsigned char h[KEYS_SHA256_LEN], int remember)
+{
+    size_t i, n = sizeof d->ckpt_seen / sizeof d->ckpt_seen[0];
+    int found = 0;
+
+    pthread_mutex_lock(&d->ckpt_mu);
+    for (i = 0; i < n && strcmp(d->ckpt_seen[i].peer, peer) != 0; i++)
+        ;
+    if (remember) {
+        if (i == n) {
+            i = d->ckpt_next;
+            d->ckpt_next = (d->ckpt_next + 1) % n;
+            snprintf(d->ckpt_seen[i].peer, sizeof d->ckpt_seen[i].peer, "%s", peer);
+        }
+        memcpy(d->ckpt_seen[i].jws_sha256, h, KEYS_SHA256_LEN);
+    } else {
+        found = i < n && sodium_memcmp(d->ckpt_seen[i].jws_sha256, h, KEYS_SHA256_LEN) == 0;
+    }
+    pthread_mutex_unlock(&d->ckpt_mu);
+    return found;
+}
+
 void
 peerckpt_keep(struct daemon *d, const char *peer, const char *packet, const char *via,
               const char *jws)
@@ -161,9 +187,14 @@ peerckpt_keep(struct daemon *d, const char *peer, const char *packet, const char
     struct keys_err kerr = {0};
     struct keys_trust trust;
     time_t now = time(NULL);
+    unsigned char h[KEYS_SHA256_LEN];
     char why[600];
 
-    if (jws == NULL)
+    if (jws == NULL || strlen(peer) > KEYS_OIN_LEN)
+        return;
+    /* A peer signs a checkpoint a minute: most receipts carry the one kept already. */
+    crypto_hash_sha256(h, (const unsigned char *)jws, strlen(jws));
+    if (seen(d, peer, h, 0))
         return;
     core_trust(d, &trust);
     if (keys_checkpoint_verify(&trust, jws, strlen(jws), &cp, &kerr) != KEYS_OK) {
@@ -189,9 +220,12 @@ peerckpt_keep(struct daemon *d, const char *peer, const char *packet, const char
                  "the peer's audit checkpoint could not be kept: %s", err.text);
         return;
     }
-    if (c.conflict)
+    if (c.conflict) {
         core_log(d, CONFIG_LOG_ERROR, "peer-checkpoint-conflict", packet, peer, "%s", c.detail);
-    else if (c.stored)
+        return;
+    }
+    seen(d, peer, h, 1);
+    if (c.stored)
         core_log(d, CONFIG_LOG_DEBUG, "peer-checkpoint", packet, peer,
                  "kept the peer's audit checkpoint at %lld entries", cp.size);
     return;

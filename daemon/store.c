@@ -38,11 +38,41 @@ struct stmt_slot {
     int busy;
 };
 
+/* Group commit: the most writers one commit (one fsync) carries. */
+#define STORE_BATCH_MAX 32
+
+/* A writer whose changes are in the open batch, waiting for its commit. */
+struct batch_waiter {
+    struct batch_waiter *next;
+    enum daemon_status rc;
+    struct daemon_err err;
+    int done;
+};
+
+/*
+ * Two connections to the file: the writer (this struct) and a reader (rd, the same struct
+ * without a reader of its own), each with its own mutex and statements, so that reads never wait
+ * for a commit's fsync and never see changes that are not committed.
+ *
+ * Writes are committed in groups: a writer takes the mutex, opens the batch's transaction when
+ * none is open (BEGIN IMMEDIATE), makes its changes inside a savepoint and releases it. When no
+ * other writer is waiting for the mutex it commits the batch, for itself and for every writer
+ * that joined it; otherwise it waits (the mutex released) for a later writer to do so. Every
+ * writer returns only once its batch is on disk, with the batch's outcome: a failed commit fails
+ * every change in it, and none of them is left behind.
+ */
 struct store {
     sqlite3 *db;
     pthread_mutex_t mu;
     unsigned char *key; /* STORE_KEY_BYTES of guarded memory, read-only when idle */
     struct stmt_slot stmts[STORE_STMT_CACHE];
+    struct store *rd; /* the reader; NULL in the reader itself */
+    pthread_cond_t batch_done;
+    int batch_open;               /* a transaction is open for the batch */
+    int in_savepoint;             /* the mutex's holder has its savepoint open */
+    size_t members;               /* writers whose released savepoints the batch holds */
+    struct batch_waiter *waiters; /* those writers */
+    int intents;                  /* writers waiting for the mutex (atomic) */
 };
 
 static const char *const out_states[] = {"queued", "delivered", "accepted", "rejected",
@@ -351,29 +381,139 @@ run1(struct store *s, const char *sql, const char *what, struct daemon_err *err)
     return rc;
 }
 
+/* The connection reads use: the reader when there is one. */
+static struct store *
+reader(struct store *s)
+{
+    return s->rd != NULL ? s->rd : s;
+}
+
+/* Takes the writer's mutex, counted as a writer on its way while it waits. */
+static void
+wlock(struct store *s)
+{
+    __atomic_add_fetch(&s->intents, 1, __ATOMIC_SEQ_CST);
+    pthread_mutex_lock(&s->mu);
+    __atomic_sub_fetch(&s->intents, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Commits the open batch (or finds it rolled back by SQLite after an I/O error) and tells every
+ * writer in it the outcome. Called with the mutex held. */
+static void
+finish_batch(struct store *s)
+{
+    struct daemon_err e = {0};
+    enum daemon_status rc;
+    struct batch_waiter *w;
+
+    if (sqlite3_get_autocommit(s->db)) {
+        rc = daemon_fail(&e, DAEMON_ESTORE,
+                         "committing: the transaction was rolled back after an error (%s); "
+                         "nothing was changed",
+                         sqlite3_errmsg(s->db));
+    } else {
+        rc = run1(s, "COMMIT", "committing", &e);
+        if (rc != DAEMON_OK)
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    s->batch_open = 0;
+    for (w = s->waiters; w != NULL; w = w->next) {
+        w->rc = rc;
+        if (rc != DAEMON_OK)
+            w->err = e;
+        w->done = 1;
+    }
+    s->waiters = NULL;
+    s->members = 0;
+    pthread_cond_broadcast(&s->batch_done);
+}
+
+/* Ends an open batch that nobody else will end: committed when it holds changes, rolled back
+ * when empty. Called with the mutex held, before any use of the connection outside a batch. */
+static void
+settle(struct store *s)
+{
+    if (!s->batch_open)
+        return;
+    if (s->members > 0) {
+        finish_batch(s);
+    } else {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        s->batch_open = 0;
+    }
+}
+
+/* Gives the writer's mutex back; the last writer on its way commits what the batch holds. */
+static void
+wunlock(struct store *s)
+{
+    if (s->batch_open && __atomic_load_n(&s->intents, __ATOMIC_SEQ_CST) == 0)
+        settle(s);
+    pthread_mutex_unlock(&s->mu);
+}
+
 static enum daemon_status
 begin(struct store *s, struct daemon_err *err)
 {
-    /* IMMEDIATE takes the write lock now, so that a transaction that reads then writes cannot
-     * fail half-way on a lock another connection took in between. */
-    return run1(s, "BEGIN IMMEDIATE", "starting a transaction", err);
+    enum daemon_status rc;
+
+    if (!s->batch_open) {
+        /* IMMEDIATE takes the write lock now, so that a transaction that reads then writes
+         * cannot fail half-way on a lock another connection took in between. */
+        rc = run1(s, "BEGIN IMMEDIATE", "starting a transaction", err);
+        if (rc != DAEMON_OK)
+            return rc;
+        s->batch_open = 1;
+    }
+    rc = run1(s, "SAVEPOINT writer", "starting a transaction", err);
+    if (rc != DAEMON_OK) {
+        settle(s);
+        return rc;
+    }
+    s->in_savepoint = 1;
+    return DAEMON_OK;
 }
 
-static enum daemon_status
-commit(struct store *s, struct daemon_err *err)
-{
-    enum daemon_status st = run1(s, "COMMIT", "committing", err);
-
-    if (st != DAEMON_OK)
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    return st;
-}
-
+/* Undoes the holder's changes since begin; the batch keeps everyone else's. */
 static void
 rollback(struct store *s)
 {
-    if (!sqlite3_get_autocommit(s->db))
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    if (!s->in_savepoint)
+        return;
+    s->in_savepoint = 0;
+    if (sqlite3_get_autocommit(s->db)) { /* SQLite rolled the whole transaction back */
+        finish_batch(s);
+        return;
+    }
+    sqlite3_exec(s->db, "ROLLBACK TO writer; RELEASE writer", NULL, NULL, NULL);
+    /* What this writer read of the batch (a duplicate's receipt) must be on disk before it is
+     * answered: the batch is committed now. */
+    settle(s);
+}
+
+/* Keeps the holder's changes in the batch and waits until the batch is committed: the outcome
+ * of that commit. */
+static enum daemon_status
+commit(struct store *s, struct daemon_err *err)
+{
+    struct batch_waiter me = {0};
+    enum daemon_status rc = run1(s, "RELEASE writer", "committing", err);
+
+    if (rc != DAEMON_OK) {
+        rollback(s);
+        return rc;
+    }
+    s->in_savepoint = 0;
+    me.next = s->waiters;
+    s->waiters = &me;
+    s->members++;
+    if (__atomic_load_n(&s->intents, __ATOMIC_SEQ_CST) == 0 || s->members >= STORE_BATCH_MAX)
+        finish_batch(s);
+    while (!me.done)
+        pthread_cond_wait(&s->batch_done, &s->mu);
+    if (me.rc != DAEMON_OK && err != NULL)
+        *err = me.err;
+    return me.rc;
 }
 
 /* ---- the audit chain ---- */
@@ -775,6 +915,8 @@ check_owner(struct store *s, const char *path, const char *oin, struct daemon_er
     return DAEMON_OK;
 }
 
+static enum daemon_status open_reader(struct store *s, const char *path, struct daemon_err *err);
+
 enum daemon_status
 store_open(const char *path, const char *oin, const unsigned char key[STORE_KEY_BYTES],
            struct store **out, struct daemon_err *err)
@@ -793,6 +935,11 @@ store_open(const char *path, const char *oin, const unsigned char key[STORE_KEY_
     if (pthread_mutex_init(&s->mu, NULL) != 0) {
         free(s);
         return daemon_fail(err, DAEMON_ENOMEM, "could not make the store's mutex");
+    }
+    if (pthread_cond_init(&s->batch_done, NULL) != 0) {
+        pthread_mutex_destroy(&s->mu);
+        free(s);
+        return daemon_fail(err, DAEMON_ENOMEM, "could not make the store's condition variable");
     }
     s->key = sodium_malloc(STORE_KEY_BYTES);
     if (s->key == NULL) {
@@ -843,6 +990,9 @@ store_open(const char *path, const char *oin, const unsigned char key[STORE_KEY_
     rc = check_owner(s, path, oin, err);
     if (rc != DAEMON_OK)
         goto fail;
+    rc = open_reader(s, path, err);
+    if (rc != DAEMON_OK)
+        goto fail;
     *out = s;
     return DAEMON_OK;
 fail:
@@ -850,24 +1000,76 @@ fail:
     return rc;
 }
 
-void
-store_close(struct store *s)
+/* Closes one connection and frees its struct (not the key). */
+static void
+close_conn(struct store *s)
 {
     size_t i;
 
-    if (s == NULL)
-        return;
     pthread_mutex_lock(&s->mu);
     if (s->db != NULL) {
-        rollback(s);
+        settle(s);
+        if (!sqlite3_get_autocommit(s->db))
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         for (i = 0; i < STORE_STMT_CACHE; i++)
             sqlite3_finalize(s->stmts[i].st);
         sqlite3_close_v2(s->db);
     }
     pthread_mutex_unlock(&s->mu);
     pthread_mutex_destroy(&s->mu);
-    sodium_free(s->key);
+    pthread_cond_destroy(&s->batch_done);
     free(s);
+}
+
+/* The reader: a second connection, read-only, sharing the key. */
+static enum daemon_status
+open_reader(struct store *s, const char *path, struct daemon_err *err)
+{
+    struct store *r = calloc(1, sizeof *r);
+    enum daemon_status rc;
+
+    if (r == NULL)
+        return daemon_fail(err, DAEMON_ENOMEM, "out of memory opening the store");
+    if (pthread_mutex_init(&r->mu, NULL) != 0) {
+        free(r);
+        return daemon_fail(err, DAEMON_ENOMEM, "could not make the store's mutex");
+    }
+    if (pthread_cond_init(&r->batch_done, NULL) != 0) {
+        pthread_mutex_destroy(&r->mu);
+        free(r);
+        return daemon_fail(err, DAEMON_ENOMEM, "could not make the store's condition variable");
+    }
+    r->key = s->key;
+    if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        rc = daemon_fail(err, DAEMON_ESTORE, "cannot open database %s a second time: %s", path,
+                         r->db != NULL ? sqlite3_errmsg(r->db) : "out of memory");
+        close_conn(r);
+        return rc;
+    }
+    sqlite3_extended_result_codes(r->db, 1);
+    sqlite3_busy_timeout(r->db, STORE_BUSY_TIMEOUT_MS);
+    rc = exec(r, "PRAGMA query_only = ON", "setting up the database's reader", err);
+    if (rc != DAEMON_OK) {
+        close_conn(r);
+        return rc;
+    }
+    s->rd = r;
+    return DAEMON_OK;
+}
+
+void
+store_close(struct store *s)
+{
+    unsigned char *key;
+
+    if (s == NULL)
+        return;
+    if (s->rd != NULL)
+        close_conn(s->rd);
+    key = s->key;
+    close_conn(s);
+    sodium_free(key);
 }
 
 /* ---- outbox ---- */
@@ -998,7 +1200,7 @@ store_outbox_add(struct store *s, const struct store_out *o, time_t now,
 
     if (s == NULL || o == NULL || o->form_type == NULL || o->body == NULL)
         return daemon_fail(err, DAEMON_EINVAL, "store_outbox_add: NULL argument");
-    pthread_mutex_lock(&s->mu);
+    wlock(s);
     rc = begin(s, err);
     if (rc != DAEMON_OK)
         goto out;
@@ -1027,7 +1229,7 @@ out:
     unprep(s, st);
     if (rc != DAEMON_OK)
         rollback(s);
-    pthread_mutex_unlock(&s->mu);
+    wunlock(s);
     return rc;
 }
 
@@ -1038,6 +1240,7 @@ store_outbox_due(struct store *s, time_t now, size_t max, int with_body, struct 
     sqlite3_stmt *st = NULL;
     enum daemon_status rc;
 
+    s = reader(s);
     pthread_mutex_lock(&s->mu);
     rc = prep(s,
               with_body ? "SELECT " OUT_COLS ", body FROM outbox WHERE state = 'queued' AND "
@@ -1079,6 +1282,7 @@ store_outbox_get(struct store *s, const char *id, struct store_out *out, struct 
     struct store_out *items = NULL;
     size_t n = 0;
 
+    s = reader(s);
     pthread_mutex_lock(&s->mu);
     rc = prep(s, "SELECT " OUT_COLS ", body FROM outbox WHERE id = ?", &st, err);
     if (rc == DAEMON_OK) {
@@ -1105,6 +1309,7 @@ store_outbox_list(struct store *s, size_t max, struct store_out **items, size_t 
     sqlite3_stmt *st = NULL;
     enum daemon_status rc;
 
+    s = reader(s);
     pthread_mutex_lock(&s->mu);
     rc = prep(s,
               "SELECT " OUT_COLS " FROM outbox WHERE kind = 'packet' "
@@ -1158,7 +1363,7 @@ update_queued(struct store *s, const char *id, const char *sql, const char *t1, 
     sqlite3_stmt *st = NULL;
     enum daemon_status rc;
 
-    pthread_mutex_lock(&s->mu);
+    wlock(s);
     rc = begin(s, err);
     if (rc != DAEMON_OK)
         goto out;
@@ -1186,7 +1391,7 @@ out:
     unprep(s, st);
     if (rc != DAEMON_OK)
         rollback(s);
-    pthread_mutex_unlock(&s->mu);
+    wunlock(s);
     return rc;
 }
 
@@ -1219,11 +1424,13 @@ store_outbox_retry(struct store *s, const char *id, time_t next, const char *las
     sqlite3_stmt *st = NULL;
     enum daemon_status rc;
 
-    pthread_mutex_lock(&s->mu);
-    rc = prep(s,
-              "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt = ? "
-              "WHERE id = ? AND state = 'queued'",
-              &st, err);
+    wlock(s);
+    rc = begin(s, err);
+    if (rc == DAEMON_OK)
+        rc = prep(s,
+                  "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt = ? "
+                  "WHERE id = ? AND state = 'queued'",
+                  &st, err);
     if (rc == DAEMON_OK) {
         if (bind_text(st, 1, last_error) | sqlite3_bind_int64(st, 2, (sqlite3_int64)next) |
             bind_text(st, 3, id))
@@ -1232,7 +1439,9 @@ store_outbox_retry(struct store *s, const char *id, time_t next, const char *las
             rc = step_done(s, st, "recording a failed attempt", err);
     }
     unprep(s, st);
-    pthread_mutex_unlock(&s->mu);
+    rc = rc == DAEMON_OK ? commit(s, err) : rc;
+    rollback(s);
+    wunlock(s);
     return rc;
 }
 
@@ -1242,8 +1451,11 @@ store_outbox_defer(struct store *s, const char *id, time_t next, struct daemon_e
     sqlite3_stmt *st = NULL;
     enum daemon_status rc;
 
-    pthread_mutex_lock(&s->mu);
-    rc = prep(s, "UPDATE outbox SET next_attempt = ? WHERE id = ? AND state = 'queued'", &st, err);
+    wlock(s);
+    rc = begin(s, err);
+    if (rc == DAEMON_OK)
+        rc = prep(s, "UPDATE outbox SET next_attempt = ? WHERE id = ? AND state = 'queued'", &st,
+                  err);
     if (rc == DAEMON_OK) {
         if (sqlite3_bind_int64(st, 1, (sqlite3_int64)next) | bind_text(st, 2, id))
             rc = db_fail(s, err, "putting off an attempt");
@@ -1251,7 +1463,9 @@ store_outbox_defer(struct store *s, const char *id, time_t next, struct daemon_e
             rc = step_done(s, st, "putting off an attempt", err);
     }
     unprep(s, st);
-    pthread_mutex_unlock(&s->mu);
+    rc = rc == DAEMON_OK ? commit(s, err) : rc;
+    rollback(s);
+    wunlock(s);
     return rc;
 }
 
@@ -1270,7 +1484,7 @@ store_outbox_decide(struct store *s, const char *id, enum store_out_state state,
     if (state != STORE_ACCEPTED && state != STORE_REJECTED)
         return daemon_fail(err, DAEMON_EINVAL, "store_outbox_decide: not a decision");
     *again = 0;
-    pthread_mutex_lock(&s->mu);
+    wlock(s);
     rc = begin(s, err);
     if (rc != DAEMON_OK)
         goto out;
@@ -1341,7 +1555,7 @@ store_outbox_decide(struct store *s, const char *id, enum store_out_state state,
 out:
     unprep(s, st);
     rollback(s); /* nothing to roll back after a commit; ends the read transaction of *again */
-    pthread_mutex_unlock(&s->mu);
+    wunlock(s);
     return rc;
 }
 
@@ -1450,6 +1664,7 @@ store_inbox_known(struct store *s, const char *id, const unsigned char sha256[KE
 {
     enum daemon_status rc;
 
+    s = reader(s);
     pthread_mutex_lock(&s->mu);
     rc = in_known(s, id, sha256, found, receipt, err);
     pthread_mutex_unlock(&s->mu);
@@ -1476,7 +1691,7 @@ store_inbox_receive(struct store *s, const struct store_in *in, time_t now,
     rc = seal_blob(rkey, content, len, in->id, &ct, &ct_len, err);
     if (rc != DAEMON_OK)
         goto done;
-    pthread_mutex_lock(&s->mu);
+    wlock(s);
     rc = seal_blob(s->key, rkey, STORE_KEY_BYTES, in->id, &wrapped, &wrapped_len, err);
     if (rc != DAEMON_OK)
         goto out;
@@ -1522,7 +1737,7 @@ store_inbox_receive(struct store *s, const struct store_in *in, time_t now,
 out:
     unprep(s, st);
     rollback(s);
-    pthread_mutex_unlock(&s->mu);
+    wunlock(s);
 done:
     free(ct);
     free(wrapped);
@@ -1540,6 +1755,7 @@ store_inbox_list(struct store *s, size_t max, struct store_in **items, size_t *n
     enum daemon_status rc;
     int r = SQLITE_DONE;
 
+    s = reader(s);
     pthread_mutex_lock(&s->mu);
     rc = prep(s, "SELECT " IN_COLS " FROM inbox i ORDER BY i.received DESC, i.rowid DESC LIMIT ?",
               &st, err);
@@ -1592,17 +1808,30 @@ store_txn(struct store *s, int write, store_txn_fn fn, void *ctx, time_t now,
 
     if (s == NULL || fn == NULL)
         return daemon_fail(err, DAEMON_EINVAL, "store_txn: NULL argument");
-    pthread_mutex_lock(&s->mu);
-    rc = write ? begin(s, err) : exec(s, "BEGIN", "starting a transaction", err);
+    if (!write) {
+        /* On the reader: a snapshot of what is committed. */
+        if (n_ev > 0)
+            return daemon_fail(err, DAEMON_EINVAL, "store_txn: audit entries need a write");
+        s = reader(s);
+        pthread_mutex_lock(&s->mu);
+        rc = exec(s, "BEGIN", "starting a transaction", err);
+        if (rc == DAEMON_OK) {
+            rc = fn(ctx, s->db, s->key, err);
+            sqlite3_exec(s->db, rc == DAEMON_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+        }
+        pthread_mutex_unlock(&s->mu);
+        return rc;
+    }
+    wlock(s);
+    rc = begin(s, err);
     if (rc == DAEMON_OK)
         rc = fn(ctx, s->db, s->key, err);
     for (i = 0; rc == DAEMON_OK && i < n_ev; i++)
         rc = audit_insert(s, now, &ev[i], err);
     if (rc == DAEMON_OK)
         rc = commit(s, err);
-    if (rc != DAEMON_OK)
-        rollback(s);
-    pthread_mutex_unlock(&s->mu);
+    rollback(s);
+    wunlock(s);
     return rc;
 }
 
@@ -1614,6 +1843,7 @@ store_wal_truncate(struct store *s, struct daemon_err *err)
     if (s == NULL)
         return daemon_fail(err, DAEMON_EINVAL, "store_wal_truncate: NULL argument");
     pthread_mutex_lock(&s->mu);
+    settle(s);
     if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) != SQLITE_OK)
         rc = db_fail(s, err, "truncating the write-ahead log");
     pthread_mutex_unlock(&s->mu);
@@ -1714,6 +1944,7 @@ store_inbox_get(struct store *s, const char *id, struct store_in *out, unsigned 
     struct store_in row;
     int r;
 
+    s = reader(s);
     pthread_mutex_lock(&s->mu);
     rc = prep(s, "SELECT " IN_COLS " FROM inbox i WHERE i.id = ?", &st, err);
     if (rc != DAEMON_OK)
@@ -1756,7 +1987,7 @@ store_inbox_decide(struct store *s, const char *id, enum store_in_state state, c
 
     if (state != STORE_IN_ACCEPTED && state != STORE_IN_REJECTED)
         return daemon_fail(err, DAEMON_EINVAL, "store_inbox_decide: not a decision");
-    pthread_mutex_lock(&s->mu);
+    wlock(s);
     rc = begin(s, err);
     if (rc != DAEMON_OK)
         goto out;
@@ -1820,7 +2051,7 @@ store_inbox_decide(struct store *s, const char *id, enum store_in_state state, c
 out:
     unprep(s, st);
     rollback(s);
-    pthread_mutex_unlock(&s->mu);
+    wunlock(s);
     return rc;
 }
 
@@ -1832,7 +2063,7 @@ store_inbox_erase(struct store *s, const char *id, time_t now, const struct stor
     enum daemon_status rc;
     int r;
 
-    pthread_mutex_lock(&s->mu);
+    wlock(s);
     rc = begin(s, err);
     if (rc != DAEMON_OK)
         goto out;
@@ -1875,7 +2106,7 @@ store_inbox_erase(struct store *s, const char *id, time_t now, const struct stor
 out:
     unprep(s, st);
     rollback(s);
-    pthread_mutex_unlock(&s->mu);
+    wunlock(s);
     return rc;
 }
 
@@ -1886,9 +2117,14 @@ store_audit_add(struct store *s, time_t now, const struct store_event *ev, struc
 {
     enum daemon_status rc;
 
-    pthread_mutex_lock(&s->mu);
-    rc = audit_insert(s, now, ev, err); /* one statement: its own transaction */
-    pthread_mutex_unlock(&s->mu);
+    wlock(s);
+    rc = begin(s, err);
+    if (rc == DAEMON_OK)
+        rc = audit_insert(s, now, ev, err);
+    if (rc == DAEMON_OK)
+        rc = commit(s, err);
+    rollback(s);
+    wunlock(s);
     return rc;
 }
 
@@ -1918,6 +2154,7 @@ store_audit_list(struct store *s, const char *packet, size_t max, struct store_a
     enum daemon_status rc;
     int r = SQLITE_DONE, oom = 0;
 
+    s = reader(s);
     pthread_mutex_lock(&s->mu);
     rc = prep(s,
               packet != NULL

@@ -2,8 +2,10 @@
 /* batond's store: what it refuses to open (other files, other applications' databases, a newer
  * schema, another organisation's store, another key), the outbox and inbox state machines, the
  * content encrypted at rest and erased with its key, changes committed with their audit entries
- * or not at all, and the store key derived from a keystore (stable across rotation). */
+ * or not at all, group commit under concurrent writers, and the store key derived from a
+ * keystore (stable across rotation). */
 #define _GNU_SOURCE /* memmem */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -347,6 +349,124 @@ test_outbox_add_is_atomic(void **state)
     store_audit_free(au, n);
 }
 
+/* Group commit: writers in threads at once, some of them refused (an id taken already), a
+ * reader beside them. Every accepted change is kept with its audit entry, in one unbroken chain;
+ * no refused change leaves anything; all of it is still there after the store is reopened. */
+#define GC_THREADS 8
+#define GC_EACH 40
+
+struct gc_arg {
+    struct fx *f;
+    int thread, ok, conflicts, errors;
+};
+
+static void
+gc_id(char *out, size_t size, int thread, int i)
+{
+    snprintf(out, size, "%08x-0000-4000-8000-%012x", (unsigned)thread + 1, (unsigned)i);
+}
+
+static void *
+gc_writer(void *p)
+{
+    struct gc_arg *a = p;
+    int i;
+
+    for (i = 0; i < GC_EACH; i++) {
+        char id[KEYS_UUID_LEN + 1];
+        struct store_event ev = {"submitted", id, OIN_PEER, "group commit", NULL, NULL};
+        struct store_out o = {0};
+        struct daemon_err err = {0};
+        enum daemon_status rc;
+
+        /* Every fifth add reuses the id of the add before it: refused. */
+        gc_id(id, sizeof id, a->thread, i % 5 == 4 ? i - 1 : i);
+        snprintf(o.id, sizeof o.id, "%s", id);
+        snprintf(o.to, sizeof o.to, OIN_PEER);
+        o.form_type = "urn:baton:form:school-leaver-handover:1";
+        o.body = "eyJ.packet.bytes.a.b";
+        o.body_len = strlen(o.body);
+        rc = store_outbox_add(a->f->s, &o, T0 + i, &ev, 1, &err);
+        if (rc == DAEMON_OK)
+            a->ok++;
+        else if (rc == DAEMON_ECONFLICT)
+            a->conflicts++;
+        else
+            a->errors++;
+    }
+    return NULL;
+}
+
+static volatile int gc_done;
+
+static void *
+gc_reader(void *p)
+{
+    struct fx *f = p;
+    long bad = 0;
+
+    while (!gc_done) {
+        struct store_out *items = NULL;
+        struct daemon_err err = {0};
+        size_t n = 0;
+
+        if (store_outbox_list(f->s, 1000, &items, &n, &err) != DAEMON_OK)
+            bad++;
+        store_out_free_list(items, n);
+    }
+    return (void *)bad;
+}
+
+static void
+test_group_commit(void **state)
+{
+    struct fx *f = *state;
+    struct gc_arg args[GC_THREADS];
+    pthread_t th[GC_THREADS], rd;
+    struct store_audit *au = NULL;
+    struct daemon_err err = {0};
+    unsigned char prev[STORE_HASH_BYTES] = {0}, h[STORE_HASH_BYTES];
+    void *reader_bad = NULL;
+    size_t n = 0, i;
+    int t;
+
+    open_ok(f);
+    gc_done = 0;
+    assert_int_equal(pthread_create(&rd, NULL, gc_reader, f), 0);
+    for (t = 0; t < GC_THREADS; t++) {
+        args[t] = (struct gc_arg){f, t, 0, 0, 0};
+        assert_int_equal(pthread_create(&th[t], NULL, gc_writer, &args[t]), 0);
+    }
+    for (t = 0; t < GC_THREADS; t++) {
+        assert_int_equal(pthread_join(th[t], NULL), 0);
+        assert_int_equal(args[t].errors, 0);
+        assert_int_equal(args[t].ok, GC_EACH - GC_EACH / 5);
+        assert_int_equal(args[t].conflicts, GC_EACH / 5);
+    }
+    gc_done = 1;
+    assert_int_equal(pthread_join(rd, &reader_bad), 0);
+    assert_null(reader_bad);
+
+    /* One audit entry per accepted add, chained without a gap. */
+    assert_int_equal(store_audit_list(f->s, NULL, 10000, &au, &n, &err), DAEMON_OK);
+    assert_int_equal(n, (size_t)GC_THREADS * (GC_EACH - GC_EACH / 5));
+    for (i = 0; i < n; i++) {
+        assert_int_equal(au[i].seq, (long long)i + 1);
+        store_audit_hash(prev, &au[i], h);
+        assert_memory_equal(h, au[i].hash, STORE_HASH_BYTES);
+        memcpy(prev, h, sizeof prev);
+    }
+    store_audit_free(au, n);
+
+    /* On disk, as another program sees it after batond stopped. */
+    store_close(f->s);
+    f->s = NULL;
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM outbox"),
+                     GC_THREADS * (GC_EACH - GC_EACH / 5));
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM audit"),
+                     GC_THREADS * (GC_EACH - GC_EACH / 5));
+}
+
 static void
 test_undeliverable(void **state)
 {
@@ -557,6 +677,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_refuses_other_owner_and_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outbox_lifecycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outbox_add_is_atomic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_undeliverable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inbox_encrypted_idempotent_erased, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inbox_decide, setup, teardown),

@@ -713,6 +713,7 @@ core_audit_checkpoint(struct daemon *d, time_t now, int force)
     if (rc == DAEMON_OK && j.due) {
         j.write = 1;
         rc = store_txn(d->store, 1, cp_fn, &j, now, NULL, 0, &err);
+        core_audit_forget_checkpoint(d);
     }
     if (rc == DAEMON_OK && j.problem[0] == '\0')
         return;
@@ -757,18 +758,38 @@ latest_fn(void *ctx, sqlite3 *db, const unsigned char *key, struct daemon_err *e
     return rc;
 }
 
+void
+core_audit_forget_checkpoint(struct daemon *d)
+{
+    pthread_mutex_lock(&d->ckpt_mu);
+    free(d->ckpt_latest);
+    d->ckpt_latest = NULL;
+    d->ckpt_latest_known = 0;
+    pthread_mutex_unlock(&d->ckpt_mu);
+}
+
 enum daemon_status
 core_audit_latest_checkpoint(struct daemon *d, char **jws, struct daemon_err *err)
 {
     struct cp_job j = {d, 0, 0, 0, 0, "", NULL};
-    enum daemon_status rc = store_txn(d->store, 0, latest_fn, &j, 0, NULL, 0, err);
+    enum daemon_status rc = DAEMON_OK;
 
-    if (rc != DAEMON_OK) {
-        free(j.jws);
-        return rc;
+    /* Read once and kept until the next one is signed: every receipt carries it. */
+    pthread_mutex_lock(&d->ckpt_mu);
+    if (!d->ckpt_latest_known) {
+        rc = store_txn(d->store, 0, latest_fn, &j, 0, NULL, 0, err);
+        if (rc == DAEMON_OK) {
+            d->ckpt_latest = j.jws;
+            d->ckpt_latest_known = 1;
+        } else {
+            free(j.jws);
+        }
     }
-    *jws = j.jws;
-    return DAEMON_OK;
+    *jws = NULL;
+    if (rc == DAEMON_OK && d->ckpt_latest != NULL && (*jws = strdup(d->ckpt_latest)) == NULL)
+        rc = daemon_fail(err, DAEMON_ENOMEM, "out of memory reading a checkpoint");
+    pthread_mutex_unlock(&d->ckpt_mu);
+    return rc;
 }
 
 /* ---- the daemon's lifecycle in the audit trail ---- */

@@ -75,6 +75,10 @@ void core_audit_tick(struct daemon *d, time_t now);
 enum daemon_status core_audit_latest_checkpoint(struct daemon *d, char **jws,
                                                 struct daemon_err *err);
 
+/* Forgets the latest checkpoint core_audit_latest_checkpoint keeps, so that the next call reads
+ * the store again: after a new one is signed. */
+void core_audit_forget_checkpoint(struct daemon *d);
+
 /* At start: the audit entry "started" (version, the directory's and covenant's SHA-256 and ids,
  * our signing key), then "directory-changed", "covenant-changed", "keys-changed" for what differs
  * from the previous "started" entry, then a checkpoint. */

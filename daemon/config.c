@@ -45,6 +45,7 @@ enum kind {
     KIND_LOGLEVEL, /* error, warning, info or debug */
     KIND_USERS,    /* local user names or numbers: the users of one role */
     KIND_RUNUSER,  /* the unprivileged user batond drops to when started as root */
+    KIND_WEB,      /* ADDRESS:PORT on a loopback address */
 };
 
 struct key_def {
@@ -85,6 +86,8 @@ static const struct key_def keys_table[] = {
     {"privacy_officers", KIND_USERS, 0, FIELD(privacy_officers), 0, 0},
     {"administrators", KIND_USERS, 0, FIELD(administrators), 0, 0},
     {"tokens", KIND_PATH, 0, FIELD(tokens), 0, 0},
+    {"web_listen", KIND_WEB, 0, 0, 0, 65535},
+    {"web_root", KIND_PATH, 0, FIELD(web_root), 0, 0},
 };
 #define N_KEYS (sizeof keys_table / sizeof keys_table[0])
 
@@ -119,6 +122,7 @@ config_defaults(struct daemon_config *c)
     c->clock_skew = 300;
     c->withdrawal_grace = 30 * DAY_S;
     c->log_level = CONFIG_LOG_INFO;
+    memcpy(c->web_root, CONFIG_WEB_ROOT, sizeof CONFIG_WEB_ROOT);
 }
 
 const char *
@@ -363,6 +367,57 @@ bad:
     return line_fail(ld, DAEMON_ECONFIG,
                      "listen must be an IP address and a port, such as 127.0.0.1:8443, "
                      "0.0.0.0:8443 or [::1]:8443 (host names are not looked up), not \"%s\"",
+                     q);
+}
+
+/* web_listen: ADDRESS:PORT like listen, but only on a loopback address: the page is plain HTTP,
+ * and on any other address every machine that reaches it could try tokens and read forms. */
+static enum daemon_status
+set_web_listen(struct loader *ld, const char *value)
+{
+    char host[CONFIG_HOST_MAX], q[CONFIG_QUOTE_MAX * 4 + 8];
+    const char *h = value, *hend, *colon;
+    struct in6_addr a6;
+    struct in_addr a4;
+    unsigned long port;
+    int v6 = value[0] == '[';
+
+    quote(q, sizeof q, value, strlen(value));
+    if (v6) {
+        h = value + 1;
+        hend = strchr(h, ']');
+        if (hend == NULL || hend[1] != ':')
+            goto bad;
+        colon = hend + 1;
+    } else {
+        colon = strrchr(value, ':');
+        if (colon == NULL)
+            goto bad;
+        hend = colon;
+    }
+    if ((size_t)(hend - h) >= sizeof host || hend == h)
+        goto bad;
+    memcpy(host, h, (size_t)(hend - h));
+    host[hend - h] = '\0';
+    if (v6 ? inet_pton(AF_INET6, host, &a6) != 1 : inet_pton(AF_INET, host, &a4) != 1)
+        goto bad;
+    if (v6 ? !IN6_IS_ADDR_LOOPBACK(&a6) : (ntohl(a4.s_addr) >> 24) != 127)
+        return line_fail(ld, DAEMON_ECONFIG,
+                         "web_listen \"%s\" is not a loopback address: the web page is plain HTTP "
+                         "and is served to this machine only (127.0.0.1:PORT or [::1]:PORT); "
+                         "put a TLS proxy in front for others",
+                         q);
+    if (parse_digits(colon + 1, strlen(colon + 1), &port) != 1 || port > 65535)
+        return line_fail(ld, DAEMON_ECONFIG,
+                         "web_listen must end in a port from 0 to 65535 (0: any free port), not "
+                         "\"%s\"",
+                         q);
+    snprintf(ld->c->web_listen, sizeof ld->c->web_listen, v6 ? "[%s]:%lu" : "%s:%lu", host, port);
+    return DAEMON_OK;
+bad:
+    return line_fail(ld, DAEMON_ECONFIG,
+                     "web_listen must be a loopback IP address and a port, such as 127.0.0.1:8480 "
+                     "or [::1]:8480 (host names are not looked up), not \"%s\"",
                      q);
 }
 
@@ -709,6 +764,8 @@ set_value(struct loader *ld, const struct key_def *k, char *value)
         return set_users(ld, k, value);
     case KIND_RUNUSER:
         return set_run_user(ld, value);
+    case KIND_WEB:
+        return set_web_listen(ld, value);
     case KIND_SIZE:
     case KIND_SECONDS:
     case KIND_COUNT:
@@ -855,6 +912,19 @@ cross_check(struct loader *ld)
                          "retry_max (%u s) is shorter than retry_initial (%u s); the wait between "
                          "attempts grows from retry_initial up to retry_max",
                          c->retry_max, c->retry_initial);
+    }
+    if (c->web_listen[0] != '\0' && c->tokens[0] == '\0') {
+        ld->line = seen_line(ld, "web_listen");
+        return line_fail(ld, DAEMON_ECONFIG,
+                         "web_listen needs tokens: people log in to the web page with a bearer "
+                         "token from the tokens file (there is no local user on a TCP "
+                         "connection); set tokens or leave web_listen out");
+    }
+    if (c->web_root[0] != '\0' && seen_line(ld, "web_root") != 0 && c->web_listen[0] == '\0') {
+        ld->line = seen_line(ld, "web_root");
+        return line_fail(ld, DAEMON_ECONFIG,
+                         "web_root is set but web_listen is not: without web_listen there is no "
+                         "web page to serve; set both or neither");
     }
     if (c->retry_window < c->retry_max) {
         ld->line = l_win > l_max ? l_win : l_max;

@@ -84,7 +84,16 @@ struct daemon_config {
      * daemon's own user and root have every role. A user is in one role at most. */
     struct config_users caseworkers, privacy_officers, administrators;
     char tokens[CONFIG_PATH_MAX]; /* the bearer tokens file; "" = none */
+
+    /* optional: the web page for caseworkers and the privacy officer (daemon/web.c), plain HTTP
+     * on a loopback address, "127.0.0.1:8480" or "[::1]:8480" (port 0: any); "" = none. It
+     * needs tokens: a web request is who its token says, never a local user. */
+    char web_listen[CONFIG_HOST_MAX + 8];
+    char web_root[CONFIG_PATH_MAX]; /* the page's static files; default CONFIG_WEB_ROOT */
 };
+
+/* Where the page's static files are installed (daemon/web/ in the source tree). */
+#define CONFIG_WEB_ROOT "/usr/share/baton/web"
 
 /* Fills c with the defaults: every optional key at its default, every required one empty. */
 void config_defaults(struct daemon_config *c);

@@ -91,6 +91,10 @@ struct daemon {
         unsigned char jws_sha256[KEYS_SHA256_LEN];
     } ckpt_seen[16];
     size_t ckpt_next; /* the slot the next new peer takes (round robin) */
+    /* Under ckpt_mu too: our latest signed checkpoint, as it goes along with each receipt and
+     * notice (core_audit_latest_checkpoint); reread after a new one is signed. */
+    char *ckpt_latest;
+    int ckpt_latest_known;
 
     /* Who may do what on the admin API (daemon/roles.h). */
     struct roles *roles;
@@ -115,6 +119,10 @@ struct daemon {
     } down[CONFIG_MAX_WORKERS];
 
     struct http_server *peer, *admin;
+    /* The web page's listener (daemon/web.c); NULL when web_listen is not set. */
+    struct core_web *web;
+    /* The operational figures (metrics.c): made at start, freed with the daemon. */
+    struct metrics *metrics;
     /* audit.c: when a failed checkpoint was last logged (under mu), so that it is not every
      * second */
     time_t checkpoint_warned;

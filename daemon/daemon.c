@@ -13,7 +13,9 @@
 
 #include "audit.h"
 #include "core.h"
+#include "metrics.h"
 #include "roles.h"
+#include "web.h"
 
 /* A passphrase file holds one line; more is not a passphrase file. */
 #define PASSPHRASE_MAX 1024
@@ -205,6 +207,8 @@ daemon_start(struct daemon *d, struct daemon_err *err)
 
     if (d == NULL)
         return daemon_fail(err, DAEMON_EINVAL, "daemon_start: NULL argument");
+    if (metrics_init(d) != 0)
+        return daemon_fail(err, DAEMON_ENOMEM, "out of memory for the operational figures");
     if (keys_keystore_tls_key_pem(d->ks, &key_pem, &key_len, &kerr) != KEYS_OK)
         return daemon_fail(err, DAEMON_EKEYS, "the keystore's TLS key: %s", kerr.text);
     snprintf(listen, sizeof listen, strchr(d->cfg->listen_host, ':') != NULL ? "[%s]:%u" : "%s:%u",
@@ -237,6 +241,8 @@ daemon_start(struct daemon *d, struct daemon_err *err)
     ao.ctx = d;
     rc = http_start(&ao, &d->admin, err);
     if (rc == DAEMON_OK)
+        rc = core_web_start(d, err);
+    if (rc == DAEMON_OK)
         rc = core_worker_start(d, err);
     if (rc != DAEMON_OK) {
         daemon_stop(d);
@@ -263,13 +269,14 @@ daemon_stop(struct daemon *d)
 
     if (d == NULL)
         return;
-    was_running = d->peer != NULL || d->admin != NULL || d->worker_running;
+    was_running = d->peer != NULL || d->admin != NULL || d->web != NULL || d->worker_running;
     /* No new requests first (a running handler finishes its transaction), then the worker after
      * the delivery it is in. */
     http_stop(d->peer);
     d->peer = NULL;
     http_stop(d->admin);
     d->admin = NULL;
+    core_web_stop(d);
     core_worker_stop(d);
     if (was_running) {
         core_audit_stopped(d, time(NULL));
@@ -283,6 +290,7 @@ daemon_free(struct daemon *d)
     if (d == NULL)
         return;
     daemon_stop(d);
+    metrics_free(d);
     core_audit_reader_close(d);
     store_close(d->store);
     sodium_free(d->pseudonym_key);
@@ -294,6 +302,7 @@ daemon_free(struct daemon *d)
     pthread_cond_destroy(&d->wake);
     pthread_mutex_destroy(&d->mu);
     pthread_mutex_destroy(&d->audit_reader_mu);
+    free(d->ckpt_latest);
     pthread_mutex_destroy(&d->ckpt_mu);
     pthread_mutex_destroy(&d->log_mu);
     free(d);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * batond's HTTP server on libmicrohttpd: HTTPS with mutual TLS (the client's key pin decides,
- * before the body is read) or plain HTTP on a Unix socket (the client's uid passed on), with a body
+ * before the body is read), plain HTTP on a Unix socket (the client's uid passed on) or plain HTTP
+ * on a loopback TCP address (the web page: headers passed on, no identity of its own), with a body
  * limit, idle timeouts and a connection limit, handing each request whole to one handler.
  *
  * Threads: one per connection (MHD_USE_THREAD_PER_CONNECTION, with poll()) behind one listening
@@ -264,9 +265,10 @@ http_reply_error(struct http_reply *reply, int status, const char *code, const c
     json_decref(body);
 }
 
-/* Queues reply (taking its body) on conn, with the headers every answer of batond carries. */
+/* Queues reply (taking its body) on conn, with the headers every answer of batond carries (and,
+ * in web mode, those that keep a browser from running or framing anything but the page). */
 static enum MHD_Result
-queue_reply(struct MHD_Connection *conn, struct http_reply *reply)
+queue_reply(const struct http_server *s, struct MHD_Connection *conn, struct http_reply *reply)
 {
     struct MHD_Response *resp = NULL;
     struct sent_body *sent = NULL;
@@ -307,6 +309,15 @@ queue_reply(struct MHD_Connection *conn, struct http_reply *reply)
         MHD_destroy_response(resp);
         return MHD_NO;
     }
+    if (s->mode == HTTP_MODE_WEB &&
+        (MHD_add_response_header(resp, "Content-Security-Policy", HTTP_WEB_CSP) != MHD_YES ||
+         MHD_add_response_header(resp, "X-Frame-Options", "DENY") != MHD_YES ||
+         MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") != MHD_YES ||
+         MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin") != MHD_YES ||
+         MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "same-origin") != MHD_YES)) {
+        MHD_destroy_response(resp);
+        return MHD_NO;
+    }
     ret = MHD_queue_response(conn, (unsigned)status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -332,9 +343,9 @@ refuse(struct http_server *s, struct MHD_Connection *conn, struct call *c, int s
     atomic_fetch_add(&s->refused, 1);
     c->answered = 1;
     say(s, "http: refused %d %s from %s: %s", status, code,
-        s->mode == HTTP_MODE_TLS ? c->addr : "the admin socket", message);
+        s->mode != HTTP_MODE_UNIX ? c->addr : "the admin socket", message);
     http_reply_error(&reply, status, code, "%s", message);
-    return queue_reply(conn, &reply);
+    return queue_reply(s, conn, &reply);
 }
 
 /* ---- who the client is ---- */
@@ -544,6 +555,8 @@ first_call(struct http_server *s, struct MHD_Connection *conn, struct call *c)
                           "server accepts only the organisations of the network",
                           c->pin);
         c->oin[HTTP_OIN_SIZE - 1] = '\0';
+    } else if (s->mode == HTTP_MODE_WEB) {
+        client_addr(conn, c->addr); /* who asks is the handler's to tell, from the token */
     } else {
         c->uid = client_uid(conn);
         if (c->uid < 0)
@@ -628,20 +641,26 @@ handle(struct http_server *s, struct MHD_Connection *conn, struct call *c, const
     req.query = c->query;
     req.peer_oin = s->mode == HTTP_MODE_TLS ? c->oin : NULL;
     req.peer_pin = s->mode == HTTP_MODE_TLS ? c->pin : NULL;
-    req.peer_addr = s->mode == HTTP_MODE_TLS ? c->addr : NULL;
+    req.peer_addr = s->mode != HTTP_MODE_UNIX ? c->addr : NULL;
     req.peer_uid = s->mode == HTTP_MODE_UNIX ? c->uid : -1;
     req.content_type =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     req.authorization =
-        s->mode == HTTP_MODE_UNIX
+        s->mode != HTTP_MODE_TLS
             ? MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION)
             : NULL;
+    req.host = s->mode == HTTP_MODE_WEB
+                   ? MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST)
+                   : NULL;
+    req.origin = s->mode == HTTP_MODE_WEB
+                     ? MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ORIGIN)
+                     : NULL;
     req.actor = NULL;
     req.body = c->body != NULL ? c->body : empty;
     req.body_len = c->len;
     atomic_fetch_add(&s->handled, 1);
     s->handler(s->ctx, &req, &reply);
-    return queue_reply(conn, &reply);
+    return queue_reply(s, conn, &reply);
 }
 
 static enum MHD_Result
@@ -674,7 +693,8 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 /* ---- listening sockets ---- */
 
 static enum daemon_status
-tcp_listen(const char *listen_at, int *fd_out, unsigned *port_out, struct daemon_err *err)
+tcp_listen(const char *listen_at, int loopback_only, int *fd_out, unsigned *port_out,
+           struct daemon_err *err)
 {
     char host[INET6_ADDRSTRLEN + 1];
     const char *colon, *p;
@@ -730,6 +750,13 @@ tcp_listen(const char *listen_at, int *fd_out, unsigned *port_out, struct daemon
                                listen_at, host);
         sl = sizeof *a4;
     }
+    /* The web page has no TLS and trusts whoever holds a token: only this machine may reach it. */
+    if (loopback_only && (family == AF_INET6 ? !IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr)
+                                             : (ntohl(a4->sin_addr.s_addr) >> 24) != 127))
+        return daemon_fail(err, DAEMON_ECONFIG,
+                           "listen address \"%s\" is not a loopback address (127.0.0.1 or [::1]): "
+                           "the web page is served to this machine only",
+                           listen_at);
     fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return daemon_fail(err, DAEMON_EIO, "cannot make a socket for %s: %s", listen_at,
@@ -984,7 +1011,7 @@ http_start(const struct http_opts *o, struct http_server **out, struct daemon_er
     size_t i = 0;
 
     if (o == NULL || out == NULL || o->handler == NULL ||
-        (o->mode != HTTP_MODE_TLS && o->mode != HTTP_MODE_UNIX) ||
+        (o->mode != HTTP_MODE_TLS && o->mode != HTTP_MODE_UNIX && o->mode != HTTP_MODE_WEB) ||
         (o->mode == HTTP_MODE_TLS && o->lookup == NULL))
         return daemon_fail(err, DAEMON_EINVAL, "http_start: missing mode, handler or lookup");
     if (o->mode == HTTP_MODE_TLS) {
@@ -1010,8 +1037,9 @@ http_start(const struct http_opts *o, struct http_server **out, struct daemon_er
         st = daemon_fail(err, DAEMON_ECONFIG, "body limit of %zu bytes is too large", s->max_body);
         goto fail;
     }
-    st = o->mode == HTTP_MODE_TLS ? tcp_listen(o->listen, &s->fd, &s->port, err)
-                                  : unix_listen(o, s, err);
+    st = o->mode != HTTP_MODE_UNIX
+             ? tcp_listen(o->listen, o->mode == HTTP_MODE_WEB, &s->fd, &s->port, err)
+             : unix_listen(o, s, err);
     if (st != DAEMON_OK)
         goto fail;
     if (fstat(s->fd, &sb) != 0 || (mhd_fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 0)) < 0) {
@@ -1051,7 +1079,7 @@ http_start(const struct http_opts *o, struct http_server **out, struct daemon_er
         close_if_socket(mhd_fd, sb.st_ino);
         st = daemon_fail(err, o->mode == HTTP_MODE_TLS ? DAEMON_ETLS : DAEMON_EIO,
                          "libmicrohttpd could not start the server on %s (see its log lines)",
-                         o->mode == HTTP_MODE_TLS ? o->listen : o->socket_path);
+                         o->mode != HTTP_MODE_UNIX ? o->listen : o->socket_path);
         goto fail;
     }
     *out = s;
@@ -1064,7 +1092,7 @@ fail:
 unsigned
 http_port(const struct http_server *s)
 {
-    return s != NULL && s->mode == HTTP_MODE_TLS ? s->port : 0;
+    return s != NULL && s->mode != HTTP_MODE_UNIX ? s->port : 0;
 }
 
 void

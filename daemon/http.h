@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /*
- * batond's HTTP server (internal to daemon/): libmicrohttpd in one of two modes, HTTPS with mutual
- * TLS for the peer endpoint (a client whose certificate key is not in the directory is refused
- * before its body is read) and plain HTTP on a Unix socket for the admin API (the client's uid
- * from SO_PEERCRED). Bodies are limited and collected; the handler sees each request once, whole.
+ * batond's HTTP server (internal to daemon/): libmicrohttpd in one of three modes, HTTPS with
+ * mutual TLS for the peer endpoint (a client whose certificate key is not in the directory is
+ * refused before its body is read), plain HTTP on a Unix socket for the admin API (the client's uid
+ * from SO_PEERCRED) and plain HTTP on a loopback TCP address for the web page (who the client is
+ * comes from its bearer token only). Bodies are limited and collected; the handler sees each
+ * request once, whole.
  */
 #ifndef BATON_DAEMON_HTTP_H
 #define BATON_DAEMON_HTTP_H
@@ -23,7 +25,14 @@
 enum http_mode {
     HTTP_MODE_TLS = 1,  /* HTTPS with mutual TLS on a TCP address */
     HTTP_MODE_UNIX = 2, /* plain HTTP on a Unix socket */
+    HTTP_MODE_WEB = 3,  /* plain HTTP on a loopback TCP address (127.0.0.0/8 or ::1) */
 };
+
+/* Headers every answer of a web mode server carries besides Cache-Control: no-store: scripts,
+ * styles and everything else from the page's own origin only, nothing inline, never framed. */
+#define HTTP_WEB_CSP                                                                               \
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src "        \
+    "'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 /* One request, whole. Every pointer is borrowed and valid only during the handler's call. */
 struct http_request {
@@ -32,14 +41,18 @@ struct http_request {
     const char *query;     /* what followed '?', as sent (not decoded); "" when there was none */
     const char *peer_oin;  /* TLS mode: the organisation the lookup named; NULL in Unix mode */
     const char *peer_pin;  /* TLS mode: "sha256//..." of the client certificate; NULL otherwise */
-    const char *peer_addr; /* TLS mode: "ADDRESS:PORT" of the client, for logs; NULL otherwise */
-    long peer_uid;         /* Unix mode: the client's uid (SO_PEERCRED); -1 in TLS mode */
+    const char *peer_addr; /* TLS and web mode: "ADDRESS:PORT" of the client, for logs; NULL
+                              otherwise */
+    long peer_uid;         /* Unix mode: the client's uid (SO_PEERCRED); -1 in the other modes */
     const char *content_type;  /* the Content-Type header; NULL when absent */
-    const char *authorization; /* Unix mode: the Authorization header; NULL when absent or TLS */
+    const char *authorization; /* Unix and web mode: the Authorization header; NULL when absent
+                                  or TLS */
     const char *actor; /* admin API: who asked, in which role, for the audit (daemon/roles.h);
                           NULL from the server */
     const unsigned char *body; /* body_len bytes, followed by a NUL not counted in body_len */
     size_t body_len;
+    const char *host;   /* web mode: the Host header; NULL when absent or in the other modes */
+    const char *origin; /* web mode: the Origin header; NULL when absent or in the other modes */
 };
 
 /*
@@ -71,9 +84,10 @@ typedef void (*http_log_fn)(void *ctx, const char *line);
 struct http_opts {
     enum http_mode mode;
 
-    /* HTTP_MODE_TLS */
+    /* HTTP_MODE_TLS and HTTP_MODE_WEB */
     const char *listen;   /* "127.0.0.1:8443", "[::1]:8443", "0.0.0.0:0": a numeric address; port
-                             0 picks a free port (http_port tells which) */
+                             0 picks a free port (http_port tells which). Web mode: a loopback
+                             address only */
     const char *cert_pem; /* the server's certificate, PEM */
     const char *key_pem;  /* its private key, PEM (keys_keystore_tls_key_pem); GnuTLS copies it
                              during http_start, so the caller may wipe and free it on return */
@@ -101,7 +115,8 @@ struct http_server;
  * Starts a server as o says, with its own threads, and returns at once. Strings in o are read
  * during the call only; o->ctx must stay valid until http_stop. Refusals (nothing left running or
  * bound): DAEMON_EINVAL for a missing handler, lookup or mode; DAEMON_ECONFIG for a listen address
- * that is not "ADDRESS:PORT", an unknown group or a socket path that is too long; DAEMON_ETLS for
+ * that is not "ADDRESS:PORT" (or, in web mode, not a loopback address), an unknown group or a
+ * socket path that is too long; DAEMON_ETLS for
  * a certificate or key GnuTLS refuses; DAEMON_EIO when the address is in use, another server
  * answers on the socket path (it is not taken over), the path is something else than a socket, or
  * the system refuses. A socket file that nothing answers on (left by a crash) is replaced.

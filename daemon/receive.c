@@ -13,6 +13,7 @@
 
 #include "audit.h"
 #include "core.h"
+#include "metrics.h"
 #include "policy.h"
 
 /* Refuses with status and code, logs it and writes the audit entry "refused". */
@@ -287,6 +288,10 @@ core_peer_handler(void *ctx, const struct http_request *req, struct http_reply *
             receive_packet(d, peer, req->body, req->body_len, reply);
         else
             core_receive_notice(d, peer, req->body, req->body_len, reply);
+        if (reply->status == 200)
+            metrics_count(d, METRICS_RECEIVED);
+        else if ((reply->status >= 400 && reply->status < 500) || reply->status == 503)
+            metrics_count(d, METRICS_PEER_REFUSED);
         return;
     }
     http_reply_error(reply, 404, "not-found",

@@ -433,14 +433,16 @@ roles_configured(const struct roles *r)
     return r != NULL && r->configured;
 }
 
-/* "uid 1000 (alice)" into out. */
+/* "uid 1000 (alice)" into out; "web" for a request without a uid (the web page's listener). */
 static void
 uid_text(long uid, char *out, size_t size)
 {
     struct passwd pw, *found = NULL;
     char buf[4096];
 
-    if (uid >= 0 && getpwuid_r((uid_t)uid, &pw, buf, sizeof buf, &found) == 0 && found != NULL)
+    if (uid < 0)
+        snprintf(out, size, "web");
+    else if (getpwuid_r((uid_t)uid, &pw, buf, sizeof buf, &found) == 0 && found != NULL)
         snprintf(out, size, "uid %ld (%.40s)", uid, found->pw_name);
     else
         snprintf(out, size, "uid %ld", uid);
@@ -487,6 +489,26 @@ find_token(const struct roles *r, const char *token, size_t len)
     return found;
 }
 
+int
+roles_token_known(const struct roles *r, const char *authorization, char name[ROLES_NAME_MAX + 1],
+                  unsigned *role)
+{
+    const struct roles_token *tok;
+    const char *token = NULL;
+    size_t len = 0;
+
+    name[0] = '\0';
+    *role = 0;
+    if (r == NULL || authorization == NULL || !bearer(authorization, &token, &len))
+        return 0;
+    tok = find_token(r, token, len);
+    if (tok == NULL)
+        return 0;
+    memcpy(name, tok->name, strlen(tok->name) + 1);
+    *role = tok->role;
+    return 1;
+}
+
 /* "a caseworker", "a privacy officer or an administrator": whom to ask for a request. */
 static void
 ask_text(unsigned roles, char *out, size_t size)
@@ -525,6 +547,16 @@ roles_check(const struct roles *r, const char *method, const char *path, long ui
         r = &unconfigured;
     unconfigured.self = (long)geteuid();
     uid_text(uid, user, sizeof user);
+    /* A request without a uid (the web page's TCP listener) is only ever who its token says: it
+     * can be neither batond's own user nor root, nor anyone by the uid lists. */
+    if (uid < 0 && authorization == NULL) {
+        snprintf(who->actor, sizeof who->actor, "%s, no token", user);
+        snprintf(who->refusal, sizeof who->refusal, "no token on a request without a user");
+        snprintf(why, size,
+                 "log in with your token: a request without a local user must present "
+                 "\"Authorization: Bearer TOKEN\"");
+        return 0;
+    }
     if (rule != NULL && (rule->roles & ROLES_ANYONE) != 0) {
         snprintf(who->actor, sizeof who->actor, "%s", user);
         return 1;

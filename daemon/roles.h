@@ -114,6 +114,15 @@ struct roles_who {
 int roles_check(const struct roles *r, const char *method, const char *path, long uid,
                 const char *authorization, struct roles_who *who, char *why, size_t size);
 
+/*
+ * Is authorization ("Bearer TOKEN") a token of r's tokens file? 1 with the token's name (at most
+ * ROLES_NAME_MAX bytes and a NUL) in name and its role in *role; 0 (name empty) when the header is
+ * missing, malformed or names no known token. The web page's listener asks this first: a request
+ * without a valid token is answered 401 there, before the permission table is looked at.
+ */
+int roles_token_known(const struct roles *r, const char *authorization,
+                      char name[ROLES_NAME_MAX + 1], unsigned *role);
+
 struct daemon;
 
 /* roles_check for an admin request on d: 1 to go on (who filled; who->actor names the caller

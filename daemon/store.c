@@ -917,6 +917,31 @@ check_owner(struct store *s, const char *path, const char *oin, struct daemon_er
 
 static enum daemon_status open_reader(struct store *s, const char *path, struct daemon_err *err);
 
+/* A connection's struct with its mutex and condition variable, no database yet; NULL (err set)
+ * when out of memory. */
+static struct store *
+conn_new(struct daemon_err *err)
+{
+    struct store *s = calloc(1, sizeof *s);
+
+    if (s == NULL) {
+        daemon_fail(err, DAEMON_ENOMEM, "out of memory opening the store");
+        return NULL;
+    }
+    if (pthread_mutex_init(&s->mu, NULL) != 0) {
+        free(s);
+        daemon_fail(err, DAEMON_ENOMEM, "could not make the store's mutex");
+        return NULL;
+    }
+    if (pthread_cond_init(&s->batch_done, NULL) != 0) {
+        pthread_mutex_destroy(&s->mu);
+        free(s);
+        daemon_fail(err, DAEMON_ENOMEM, "could not make the store's condition variable");
+        return NULL;
+    }
+    return s;
+}
+
 enum daemon_status
 store_open(const char *path, const char *oin, const unsigned char key[STORE_KEY_BYTES],
            struct store **out, struct daemon_err *err)
@@ -929,18 +954,9 @@ store_open(const char *path, const char *oin, const unsigned char key[STORE_KEY_
 
     if (path == NULL || oin == NULL || key == NULL || out == NULL)
         return daemon_fail(err, DAEMON_EINVAL, "store_open: NULL argument");
-    s = calloc(1, sizeof *s);
+    s = conn_new(err);
     if (s == NULL)
-        return daemon_fail(err, DAEMON_ENOMEM, "out of memory opening the store");
-    if (pthread_mutex_init(&s->mu, NULL) != 0) {
-        free(s);
-        return daemon_fail(err, DAEMON_ENOMEM, "could not make the store's mutex");
-    }
-    if (pthread_cond_init(&s->batch_done, NULL) != 0) {
-        pthread_mutex_destroy(&s->mu);
-        free(s);
-        return daemon_fail(err, DAEMON_ENOMEM, "could not make the store's condition variable");
-    }
+        return err != NULL ? err->status : DAEMON_ENOMEM;
     s->key = sodium_malloc(STORE_KEY_BYTES);
     if (s->key == NULL) {
         rc = daemon_fail(err, DAEMON_ENOMEM, "no guarded memory for the store key");
@@ -1025,20 +1041,11 @@ close_conn(struct store *s)
 static enum daemon_status
 open_reader(struct store *s, const char *path, struct daemon_err *err)
 {
-    struct store *r = calloc(1, sizeof *r);
+    struct store *r = conn_new(err);
     enum daemon_status rc;
 
     if (r == NULL)
-        return daemon_fail(err, DAEMON_ENOMEM, "out of memory opening the store");
-    if (pthread_mutex_init(&r->mu, NULL) != 0) {
-        free(r);
-        return daemon_fail(err, DAEMON_ENOMEM, "could not make the store's mutex");
-    }
-    if (pthread_cond_init(&r->batch_done, NULL) != 0) {
-        pthread_mutex_destroy(&r->mu);
-        free(r);
-        return daemon_fail(err, DAEMON_ENOMEM, "could not make the store's condition variable");
-    }
+        return err != NULL ? err->status : DAEMON_ENOMEM;
     r->key = s->key;
     if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {
@@ -1154,12 +1161,19 @@ out_from_row(sqlite3_stmt *st, int with_body, struct store_out *o, struct daemon
     return DAEMON_OK;
 }
 
-/* Runs a SELECT of outbox rows into a new array. */
+/* Reads one row of a SELECT into *item (a struct of the kind read_rows was given). */
+typedef enum daemon_status (*row_reader)(sqlite3_stmt *st, void *item, const void *arg,
+                                         struct daemon_err *err);
+/* Frees n such items and the array. */
+typedef void (*rows_freer)(void *items, size_t n);
+
+/* Runs a SELECT into a new array of items of size bytes each, read by from (with arg); what
+ * names the table in messages. On error nothing is returned and nothing is left allocated. */
 static enum daemon_status
-out_rows(struct store *s, sqlite3_stmt *st, int with_body, struct store_out **items, size_t *n,
-         struct daemon_err *err)
+read_rows(struct store *s, sqlite3_stmt *st, size_t size, row_reader from, const void *arg,
+          rows_freer fr, const char *what, void **items, size_t *n, struct daemon_err *err)
 {
-    struct store_out *list = NULL, *grown;
+    unsigned char *list = NULL, *grown;
     size_t count = 0, cap = 0;
     enum daemon_status rc = DAEMON_OK;
     int r;
@@ -1167,27 +1181,53 @@ out_rows(struct store *s, sqlite3_stmt *st, int with_body, struct store_out **it
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         if (count == cap) {
             cap = cap ? cap * 2 : 16;
-            grown = realloc(list, cap * sizeof *list);
+            grown = realloc(list, cap * size);
             if (grown == NULL) {
-                rc = daemon_fail(err, DAEMON_ENOMEM, "out of memory reading the outbox");
+                rc = daemon_fail(err, DAEMON_ENOMEM, "out of memory reading the %s", what);
                 break;
             }
             list = grown;
         }
-        rc = out_from_row(st, with_body, &list[count], err);
+        rc = from(st, list + count * size, arg, err);
         if (rc != DAEMON_OK)
             break;
         count++;
     }
     if (rc == DAEMON_OK && r != SQLITE_DONE)
-        rc = db_fail(s, err, "reading the outbox");
+        rc = db_fail(s, err, what);
     if (rc != DAEMON_OK) {
-        store_out_free_list(list, count);
+        fr(list, count);
         return rc;
     }
     *items = list;
     *n = count;
     return DAEMON_OK;
+}
+
+static enum daemon_status
+out_reader(sqlite3_stmt *st, void *item, const void *with_body, struct daemon_err *err)
+{
+    return out_from_row(st, *(const int *)with_body, item, err);
+}
+
+static void
+out_freer(void *items, size_t n)
+{
+    store_out_free_list(items, n);
+}
+
+/* Runs a SELECT of outbox rows into a new array. */
+static enum daemon_status
+out_rows(struct store *s, sqlite3_stmt *st, int with_body, struct store_out **items, size_t *n,
+         struct daemon_err *err)
+{
+    void *list = NULL;
+    enum daemon_status rc = read_rows(s, st, sizeof **items, out_reader, &with_body, out_freer,
+                                      "outbox", &list, n, err);
+
+    if (rc == DAEMON_OK)
+        *items = list;
+    return rc;
 }
 
 enum daemon_status
@@ -1245,8 +1285,11 @@ store_outbox_due(struct store *s, time_t now, size_t max, int with_body, struct 
     rc = prep(s,
               with_body ? "SELECT " OUT_COLS ", body FROM outbox WHERE state = 'queued' AND "
                           "next_attempt <= ? ORDER BY next_attempt, created LIMIT ?"
-                        : "SELECT " OUT_COLS " FROM outbox WHERE state = 'queued' AND "
-                          "next_attempt <= ? ORDER BY next_attempt, created LIMIT ?",
+                        /* What picking a row needs; the other columns NULL, not copied. */
+                        : "SELECT id, kind, to_oin, NULL, NULL, NULL, answers, state, created, "
+                          "next_attempt, attempts, NULL, NULL, NULL, NULL, NULL, NULL FROM outbox "
+                          "WHERE state = 'queued' AND next_attempt <= ? "
+                          "ORDER BY next_attempt, created LIMIT ?",
               &st, err);
     if (rc != DAEMON_OK)
         goto out;
@@ -1625,6 +1668,19 @@ in_from_row(sqlite3_stmt *st, struct store_in *in, struct daemon_err *err)
     return DAEMON_OK;
 }
 
+static enum daemon_status
+in_reader(sqlite3_stmt *st, void *item, const void *arg, struct daemon_err *err)
+{
+    (void)arg;
+    return in_from_row(st, item, err);
+}
+
+static void
+in_freer(void *items, size_t n)
+{
+    store_in_free_list(items, n);
+}
+
 /* What is stored under id: called with the mutex held. */
 static enum daemon_status
 in_known(struct store *s, const char *id, const unsigned char sha256[KEYS_SHA256_LEN],
@@ -1676,25 +1732,23 @@ store_inbox_receive(struct store *s, const struct store_in *in, time_t now,
                     const unsigned char *content, size_t len, const struct store_event *ev,
                     enum store_receive *found, char **receipt, struct daemon_err *err)
 {
-    unsigned char *rkey = NULL, *ct = NULL, *wrapped = NULL;
+    unsigned char rkey[STORE_KEY_BYTES], *ct = NULL, *wrapped = NULL;
     size_t ct_len = 0, wrapped_len = 0;
     sqlite3_stmt *st = NULL;
     enum daemon_status rc;
 
     if (s == NULL || in == NULL || content == NULL || in->receipt == NULL)
         return daemon_fail(err, DAEMON_EINVAL, "store_inbox_receive: NULL argument");
-    /* The record key: random, used for this one record, kept only wrapped. */
-    rkey = sodium_malloc(STORE_KEY_BYTES);
-    if (rkey == NULL)
-        return daemon_fail(err, DAEMON_ENOMEM, "no guarded memory for a record key");
+    /* The record key: random, used for this one record, kept only wrapped; the stack copy is
+     * wiped on every path. */
     crypto_aead_xchacha20poly1305_ietf_keygen(rkey);
     rc = seal_blob(rkey, content, len, in->id, &ct, &ct_len, err);
+    if (rc == DAEMON_OK)
+        rc = seal_blob(s->key, rkey, STORE_KEY_BYTES, in->id, &wrapped, &wrapped_len, err);
+    sodium_memzero(rkey, sizeof rkey);
     if (rc != DAEMON_OK)
         goto done;
     wlock(s);
-    rc = seal_blob(s->key, rkey, STORE_KEY_BYTES, in->id, &wrapped, &wrapped_len, err);
-    if (rc != DAEMON_OK)
-        goto out;
     rc = begin(s, err);
     if (rc != DAEMON_OK)
         goto out;
@@ -1741,7 +1795,6 @@ out:
 done:
     free(ct);
     free(wrapped);
-    sodium_free(rkey);
     return rc;
 }
 
@@ -1749,46 +1802,23 @@ enum daemon_status
 store_inbox_list(struct store *s, size_t max, struct store_in **items, size_t *n,
                  struct daemon_err *err)
 {
-    struct store_in *list = NULL, *grown;
-    size_t count = 0, cap = 0;
     sqlite3_stmt *st = NULL;
     enum daemon_status rc;
-    int r = SQLITE_DONE;
+    void *list = NULL;
 
     s = reader(s);
     pthread_mutex_lock(&s->mu);
     rc = prep(s, "SELECT " IN_COLS " FROM inbox i ORDER BY i.received DESC, i.rowid DESC LIMIT ?",
               &st, err);
-    if (rc != DAEMON_OK)
-        goto out;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)(max < STORE_LIST_MAX ? max : STORE_LIST_MAX));
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        if (count == cap) {
-            cap = cap ? cap * 2 : 16;
-            grown = realloc(list, cap * sizeof *list);
-            if (grown == NULL) {
-                rc = daemon_fail(err, DAEMON_ENOMEM, "out of memory reading the inbox");
-                goto out;
-            }
-            list = grown;
-        }
-        rc = in_from_row(st, &list[count], err);
-        if (rc != DAEMON_OK)
-            goto out;
-        count++;
+    if (rc == DAEMON_OK) {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)(max < STORE_LIST_MAX ? max : STORE_LIST_MAX));
+        rc = read_rows(s, st, sizeof **items, in_reader, NULL, in_freer, "inbox", &list, n, err);
     }
-    if (r != SQLITE_DONE)
-        rc = db_fail(s, err, "reading the inbox");
-out:
     unprep(s, st);
     pthread_mutex_unlock(&s->mu);
-    if (rc != DAEMON_OK) {
-        store_in_free_list(list, count);
-        return rc;
-    }
-    *items = list;
-    *n = count;
-    return DAEMON_OK;
+    if (rc == DAEMON_OK)
+        *items = list;
+    return rc;
 }
 
 void
@@ -2128,31 +2158,67 @@ store_audit_add(struct store *s, time_t now, const struct store_event *ev, struc
     return rc;
 }
 
+static void
+store_audit_free_one(struct store_audit *e)
+{
+    free(e->event);
+    free(e->packet);
+    free(e->peer);
+    free(e->detail);
+    free(e->subject);
+    free(e->actor);
+    memset(e, 0, sizeof *e);
+}
+
 void
 store_audit_free(struct store_audit *items, size_t n)
 {
     size_t i;
 
-    for (i = 0; items != NULL && i < n; i++) {
-        free(items[i].event);
-        free(items[i].packet);
-        free(items[i].peer);
-        free(items[i].detail);
-        free(items[i].subject);
-        free(items[i].actor);
-    }
+    for (i = 0; items != NULL && i < n; i++)
+        store_audit_free_one(&items[i]);
     free(items);
+}
+
+static void
+audit_freer(void *items, size_t n)
+{
+    store_audit_free(items, n);
+}
+
+/* A row of (seq, at, event, packet, peer, detail, subject, actor, hash). */
+static enum daemon_status
+audit_reader(sqlite3_stmt *st, void *item, const void *arg, struct daemon_err *err)
+{
+    struct store_audit *e = item;
+    int oom = 0;
+
+    (void)arg;
+    memset(e, 0, sizeof *e);
+    e->seq = sqlite3_column_int64(st, 0);
+    e->at = col_time(st, 1);
+    e->event = col_dup(st, 2, &oom);
+    e->packet = col_dup(st, 3, &oom);
+    e->peer = col_dup(st, 4, &oom);
+    e->detail = col_dup(st, 5, &oom);
+    e->subject = col_dup(st, 6, &oom);
+    e->actor = col_dup(st, 7, &oom);
+    if (sqlite3_column_bytes(st, 8) == STORE_HASH_BYTES)
+        memcpy(e->hash, sqlite3_column_blob(st, 8), STORE_HASH_BYTES);
+    if (oom) {
+        store_audit_free_one(e);
+        return daemon_fail(err, DAEMON_ENOMEM, "out of memory reading the audit trail");
+    }
+    return DAEMON_OK;
 }
 
 enum daemon_status
 store_audit_list(struct store *s, const char *packet, size_t max, struct store_audit **items,
                  size_t *n, struct daemon_err *err)
 {
-    struct store_audit *list = NULL, *grown;
-    size_t count = 0, cap = 0;
     sqlite3_stmt *st = NULL;
     enum daemon_status rc;
-    int r = SQLITE_DONE, oom = 0;
+    void *list = NULL;
 
     s = reader(s);
     pthread_mutex_lock(&s->mu);
@@ -2163,48 +2229,90 @@ store_audit_list(struct store *s, const char *packet, size_t max, struct store_a
                   : "SELECT * FROM (SELECT seq, at, event, packet, peer, detail, subject, actor, "
                     "hash FROM audit ORDER BY seq DESC LIMIT ?1) ORDER BY seq",
               &st, err);
-    if (rc != DAEMON_OK)
-        goto out;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)(max < STORE_LIST_MAX ? max : STORE_LIST_MAX));
-    if (packet != NULL)
-        bind_text(st, 2, packet);
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        if (count == cap) {
-            cap = cap ? cap * 2 : 16;
-            grown = realloc(list, cap * sizeof *list);
-            if (grown == NULL) {
-                oom = 1;
-                break;
-            }
-            list = grown;
-        }
-        list[count].seq = sqlite3_column_int64(st, 0);
-        list[count].at = col_time(st, 1);
-        list[count].event = col_dup(st, 2, &oom);
-        list[count].packet = col_dup(st, 3, &oom);
-        list[count].peer = col_dup(st, 4, &oom);
-        list[count].detail = col_dup(st, 5, &oom);
-        list[count].subject = col_dup(st, 6, &oom);
-        list[count].actor = col_dup(st, 7, &oom);
-        memset(list[count].hash, 0, STORE_HASH_BYTES);
-        if (sqlite3_column_bytes(st, 8) == STORE_HASH_BYTES)
-            memcpy(list[count].hash, sqlite3_column_blob(st, 8), STORE_HASH_BYTES);
-        count++;
-        if (oom)
-            break;
+    if (rc == DAEMON_OK) {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)(max < STORE_LIST_MAX ? max : STORE_LIST_MAX));
+        if (packet != NULL)
+            bind_text(st, 2, packet);
+        rc = read_rows(s, st, sizeof **items, audit_reader, NULL, audit_freer, "audit trail", &list,
+                       n, err);
     }
-    if (oom)
-        rc = daemon_fail(err, DAEMON_ENOMEM, "out of memory reading the audit trail");
-    else if (r != SQLITE_DONE)
-        rc = db_fail(s, err, "reading the audit trail");
-out:
     unprep(s, st);
     pthread_mutex_unlock(&s->mu);
-    if (rc != DAEMON_OK) {
-        store_audit_free(list, count);
-        return rc;
+    if (rc == DAEMON_OK)
+        *items = list;
+    return rc;
+}
+
+/* Rows of the count queries: (state, count, overdue) for the outbox, (state, count) for the
+ * inbox, (entries) for the audit chain, whose seq runs from 1 without gaps. */
+#define COUNTS_OUT_SQL                                                                             \
+    "SELECT state, count(*), sum(state = 'delivered' AND delivered < ?1) FROM outbox "             \
+    "WHERE kind = 'packet' GROUP BY state"
+#define COUNTS_IN_SQL "SELECT state, count(*) FROM inbox GROUP BY state"
+#define COUNTS_AUDIT_SQL "SELECT coalesce(max(seq), 0) FROM audit"
+
+enum daemon_status
+store_counts(struct store *s, time_t overdue_before, struct store_counts *out,
+             struct daemon_err *err)
+{
+    struct store_counts c = {0};
+    sqlite3_stmt *st = NULL;
+    enum daemon_status rc;
+    int r = SQLITE_DONE, v;
+
+    if (s == NULL || out == NULL)
+        return daemon_fail(err, DAEMON_EINVAL, "store_counts: NULL argument");
+    c.read_only = sqlite3_db_readonly(s->db, "main") == 1; /* the writer's connection */
+    s = reader(s);
+    pthread_mutex_lock(&s->mu);
+    rc = exec(s, "BEGIN", "starting a transaction", err);
+    if (rc != DAEMON_OK)
+        goto out;
+    rc = prep(s, COUNTS_OUT_SQL, &st, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)(overdue_before > 0 ? overdue_before : 0));
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        v = state_from_name(out_states, sizeof out_states / sizeof out_states[0],
+                            (const char *)sqlite3_column_text(st, 0));
+        if (v >= 0)
+            c.out[v] = sqlite3_column_int64(st, 1);
+        c.overdue += sqlite3_column_int64(st, 2);
     }
-    *items = list;
-    *n = count;
-    return DAEMON_OK;
+    unprep(s, st);
+    st = NULL;
+    if (r != SQLITE_DONE) {
+        rc = db_fail(s, err, "counting the outbox");
+        goto out;
+    }
+    rc = prep(s, COUNTS_IN_SQL, &st, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        v = state_from_name(in_states, sizeof in_states / sizeof in_states[0],
+                            (const char *)sqlite3_column_text(st, 0));
+        if (v >= 0)
+            c.in[v] = sqlite3_column_int64(st, 1);
+    }
+    unprep(s, st);
+    st = NULL;
+    if (r != SQLITE_DONE) {
+        rc = db_fail(s, err, "counting the inbox");
+        goto out;
+    }
+    rc = prep(s, COUNTS_AUDIT_SQL, &st, err);
+    if (rc != DAEMON_OK)
+        goto out;
+    r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        c.audit = sqlite3_column_int64(st, 0);
+    else
+        rc = db_fail(s, err, "counting the audit trail");
+out:
+    unprep(s, st);
+    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    pthread_mutex_unlock(&s->mu);
+    if (rc == DAEMON_OK)
+        *out = c;
+    return rc;
 }

@@ -311,4 +311,21 @@ enum daemon_status store_audit_list(struct store *s, const char *packet, size_t 
 
 void store_audit_free(struct store_audit *items, size_t n);
 
+/* ---- figures (metrics.c) ---- */
+
+/* The store's figures at one moment (one read transaction). */
+struct store_counts {
+    long long out[STORE_UNDELIVERABLE + 1]; /* outbox packets (not notices) by state */
+    long long in[STORE_IN_REJECTED + 1];    /* inbox rows by state */
+    long long overdue;                      /* delivered packets with delivered < overdue_before */
+    long long audit;                        /* entries in the audit chain */
+    int read_only;                          /* 1: SQLite opened the file read-only */
+};
+
+/* Counts the handovers by state, the overdue ones (delivered, not decided, delivered before
+ * overdue_before; none when overdue_before is 0) and the audit chain's entries into *out, on
+ * the reader connection. On error *out is untouched. */
+enum daemon_status store_counts(struct store *s, time_t overdue_before, struct store_counts *out,
+                                struct daemon_err *err);
+
 #endif

@@ -7,6 +7,7 @@
 
 #include "consent.h"
 #include "core.h"
+#include "metrics.h"
 #include "policy.h"
 
 #define FORM_PREFIX "urn:baton:form:"
@@ -145,8 +146,8 @@ check_policy(struct daemon *d, const struct core_send *s, const struct keys_memb
     return 1;
 }
 
-void
-core_submit(struct daemon *d, const struct core_send *s, struct http_reply *reply)
+static void
+submit(struct daemon *d, const struct core_send *s, struct http_reply *reply)
 {
     struct keys_packet_params p = {0};
     struct keys_packet_header h = {0};
@@ -282,6 +283,7 @@ core_submit(struct daemon *d, const struct core_send *s, struct http_reply *repl
         goto out;
     }
     core_log(d, CONFIG_LOG_INFO, "submitted", id, s->to, "%s, queued for %s", type, m->endpoint);
+    metrics_count(d, METRICS_SUBMITTED);
     core_worker_kick(d);
     body = json_pack("{s:s, s:s}", "id", id, "state", "queued");
     if (body == NULL || http_reply_json(reply, 202, body) != DAEMON_OK)
@@ -291,4 +293,13 @@ out:
     policy_result_clear(&pr);
     keys_packet_header_clear(&h);
     free(packet);
+}
+
+void
+core_submit(struct daemon *d, const struct core_send *s, struct http_reply *reply)
+{
+    submit(d, s, reply);
+    /* A refusal is the request's fault or the network's (4xx, 503), not batond's (500). */
+    if ((reply->status >= 400 && reply->status < 500) || reply->status == 503)
+        metrics_count(d, METRICS_REFUSED);
 }

@@ -20,6 +20,7 @@
 #include "audit.h"
 #include "core.h"
 #include "deliver.h"
+#include "metrics.h"
 #include "withdrawal.h"
 
 /* Due rows looked at per round (without their bodies): enough to see past the rows of a peer
@@ -66,12 +67,14 @@ failed(struct daemon *d, const struct store_out *o, const char *why)
         if (store_outbox_undeliverable(d->store, o->id, now, why, &ev, &err) != DAEMON_OK)
             core_log(d, CONFIG_LOG_ERROR, "store-failed", o->id, o->to, "%s", err.text);
         core_log(d, CONFIG_LOG_ERROR, "undeliverable", o->id, o->to, "%s", detail);
+        metrics_count(d, METRICS_UNDELIVERABLE);
         return 0;
     }
     wait = deliver_backoff((unsigned)(o->attempts + 1), d->cfg->retry_initial, d->cfg->retry_max,
                            randombytes_random());
     if (store_outbox_retry(d->store, o->id, now + (time_t)wait, why, &err) != DAEMON_OK)
         core_log(d, CONFIG_LOG_ERROR, "store-failed", o->id, o->to, "%s", err.text);
+    metrics_count(d, METRICS_RETRIES);
     core_log(d, CONFIG_LOG_WARNING, "delivery-failed", o->id, o->to,
              "%s, attempt %ld: %s; next attempt in %u s", what, o->attempts + 1, why, wait);
     return now + (time_t)wait;
@@ -114,6 +117,8 @@ packet_delivered(struct daemon *d, const struct store_out *o, const unsigned cha
         goto out;
     }
     core_log(d, CONFIG_LOG_INFO, "delivered", o->id, o->to, "%s", detail);
+    metrics_count(d, METRICS_DELIVERED);
+    metrics_latency(d, difftime(now, o->created));
     /* The recipient's audit checkpoint that came along (keys_notice_answers made sure that the
      * receipt is from the recipient, o->to). */
     peerckpt_keep(d, o->to, o->id, "receipt", n.checkpoint);

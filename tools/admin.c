@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "admin.h"
+#include "progress.h"
 
 #define SUN_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path))
 
@@ -209,6 +210,15 @@ admin_set_token_file(const char *path)
     token_file = path;
 }
 
+/* Where the requests show their progress (NULL: nowhere). */
+static struct progress *request_progress;
+
+void
+admin_set_progress(struct progress *p)
+{
+    request_progress = p;
+}
+
 /* The header "Authorization: Bearer TOKEN" with the token of --token-file or $BATON_TOKEN into
  * *out (guarded memory, sodium_free), or NULL when there is no token. CLI_UNUSABLE after saying
  * why for a token file others may read or that cannot be read, and for a token that is empty,
@@ -370,6 +380,13 @@ admin_request(const char *command, const char *socket, const char *method, const
         code = curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, sink_write);
     if (code == CURLE_OK)
         code = curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+    if (code == CURLE_OK && request_progress != NULL) {
+        code = curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, progress_curl);
+        if (code == CURLE_OK)
+            code = curl_easy_setopt(curl, CURLOPT_XFERINFODATA, request_progress);
+        if (code == CURLE_OK)
+            code = curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    }
     if (code == CURLE_OK && strcmp(method, "POST") == 0) {
         code = curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request != NULL ? request : "");
         if (code == CURLE_OK)
@@ -385,6 +402,8 @@ admin_request(const char *command, const char *socket, const char *method, const
     }
 
     code = curl_easy_perform(curl);
+    if (request_progress != NULL) /* what is said next starts on a clean line */
+        progress_clear(request_progress);
     if (code != CURLE_OK) {
         curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
         say_failure(command, socket, code, os_errno, &sink, errbuf, have_st ? &st : NULL);

@@ -38,6 +38,10 @@
 /* Remembers --token-file's value for the requests that follow (admin_request reads the file). */
 void admin_set_token_file(const char *path);
 
+/* Shows the requests that follow on p (tools/progress.h; borrowed), NULL: none. */
+struct progress;
+void admin_set_progress(struct progress *p);
+
 /* The options every daemon command takes. */
 #define ADMIN_COMMON_HELP                                                                          \
     "  --socket PATH   batond's admin socket; default $" ADMIN_SOCKET_ENV ", else\n"               \

@@ -8,6 +8,7 @@
 
 #include "admin.h"
 #include "audit.h"
+#include "progress.h"
 
 /* Longest query string a listing sends: a handful of filters and up to 32 events. */
 #define LOG_QUERY_MAX 4096
@@ -337,7 +338,7 @@ audit_log(int argc, char **argv)
             break;
         }
         case OPT_HELP:
-            audit_log_help(stdout);
+            cmd_audit_help(stdout);
             return CLI_OK;
         }
     }
@@ -429,6 +430,7 @@ audit_verify(int argc, char **argv)
 {
     const char *socket = NULL, *file = NULL, *value;
     struct admin_reply r = {0};
+    struct progress progress;
     struct cli_args args;
     json_t *body = NULL, *list = NULL;
     const json_t *bad, *last;
@@ -455,7 +457,7 @@ audit_verify(int argc, char **argv)
             file = value;
             break;
         case OPT_HELP:
-            audit_log_help(stdout);
+            cmd_audit_help(stdout);
             return CLI_OK;
         }
     }
@@ -469,7 +471,12 @@ audit_verify(int argc, char **argv)
         fputs("baton audit verify: out of memory\n", stderr);
         return CLI_UNUSABLE;
     }
+    /* batond verifies the whole chain before it answers: on a terminal, the time waited. */
+    progress_start(&progress, "audit verify", PROGRESS_ITEMS, 0, json);
+    admin_set_progress(&progress);
     rc = ask("audit verify", socket, "POST", "/v1/audit/verify", body, json, &r);
+    admin_set_progress(NULL);
+    progress_done(&progress);
     json_decref(body);
     if (rc != CLI_OK)
         return CLI_UNUSABLE; /* batond could not answer the question, or the input was bad */
@@ -549,7 +556,7 @@ audit_checkpoints(int argc, char **argv)
             peer = value;
             break;
         case OPT_HELP:
-            audit_log_help(stdout);
+            cmd_audit_help(stdout);
             return CLI_OK;
         }
     }

@@ -171,7 +171,7 @@ parse(const char *command, int argc, char **argv, const int *allowed, struct rep
             a->days = value;
             break;
         case OPT_HELP:
-            audit_reports_help(stdout);
+            cmd_audit_help(stdout);
             return -1;
         }
     }

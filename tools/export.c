@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "admin.h"
+#include "progress.h"
 
 enum {
     OPT_SOCKET = 1,
@@ -49,6 +50,7 @@ cmd_export(int argc, char **argv)
     const char *socket = NULL, *output = NULL, *id_arg = NULL, *value, *packet;
     struct admin_reply r = {0};
     struct cli_args args;
+    struct progress p;
     char id[ADMIN_ID_LEN + 1], path[80];
     bool json = false, force = false;
     int opt, rc;
@@ -92,7 +94,12 @@ cmd_export(int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
     snprintf(path, sizeof path, "/v1/outbox/%s/packet", id);
+    /* The download's bytes on a terminal (a packet is at most a few MiB). */
+    progress_start(&p, "export", PROGRESS_BYTES, 0, json);
+    admin_set_progress(&p);
     rc = admin_request("export", socket, "GET", path, NULL, &r);
+    admin_set_progress(NULL);
+    progress_done(&p);
     if (rc != CLI_OK)
         return rc;
     packet = json_string_value(json_object_get(r.json, "packet"));

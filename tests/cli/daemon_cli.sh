@@ -153,7 +153,7 @@ group_usage() {
         --basis public-task --law "Wet
 X" "$FORM"
     usage "send without FORM" "no FORM given" $SEND $S
-    usage "send with two FORMs" "give one FORM" $SEND $S "$FORM" "$FORM"
+    usage "send with '-' and another FORM" "give it alone" $SEND $S - "$FORM"
     usage "send --lang xx" "--lang must be" $SEND $S --lang xx "$FORM"
     usage "send with an unknown option" "unknown option '--bogus'" $SEND $S --bogus "$FORM"
     usage "send --socket without a value" "needs a value" $SEND "$FORM" --socket

@@ -37,6 +37,6 @@ if systemd-analyze verify "$UNIT" 2>&1 | grep -v 'is not executable' | grep -q .
     systemd-analyze verify "$UNIT" 2>&1 | grep -v 'is not executable'
     failed=1
 else
-    echo "ok - systemd-analyze verify (apart from /usr/bin/batond not being installed here)"
+    echo "ok - systemd-analyze verify (apart from /usr/sbin/batond not being installed here)"
 fi
 exit $failed

@@ -47,6 +47,33 @@ if [ "$(id -u)" -eq 0 ]; then
     fi
     stop school
     stop gemeente
+    # Started as an ordinary user, no change of user clears its dumpable flag for it: batond
+    # must clear it itself. Its /proc entry then stays root's instead of becoming nobody's.
+    if command -v setpriv >/dev/null 2>&1; then
+        chmod 755 "$W" "$W/coord"
+        chmod o+r "$W/coord/entry.json" "$W/directory.jws" "$W/covenant.jws"
+        chown -R nobody "$W/gemeente"
+        before=$(grep -c ' started ' "$W/gemeente/log")
+        setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+            "$BATOND" --config "$W/gemeente/batond.conf" 2>"$W/err" &
+        plain=$!
+        i=0
+        while ! grep -q ' started ' "$W/err" && [ $i -lt 100 ] &&
+            kill -0 $plain 2>/dev/null; do
+            i=$((i + 1))
+            sleep 0.2
+        done
+        check "started as nobody, batond runs" kill -0 $plain
+        check "its /proc entry stays root's (it made itself not dumpable)" \
+            test "$(stat -c %u "/proc/$plain/status")" = 0
+        check "and it runs as nobody" \
+            grep -Eq "^Uid:[[:space:]]+$(id -u nobody)[[:space:]]" "/proc/$plain/status"
+        kill -TERM $plain 2>/dev/null
+        wait $plain
+        check "and stops cleanly on SIGTERM" test $? -eq 0
+    else
+        printf 'ok - # SKIP started as nobody: setpriv (util-linux) is not installed\n'
+    fi
 else
     # Not root: "user" must be the user batond runs as.
     conf gemeente "user = nobody"

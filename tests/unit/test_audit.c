@@ -20,6 +20,7 @@
 #include "audit.h"
 #include "keys.h"
 #include "store.h"
+#include "store_fixture.h"
 
 #define OIN_US "00000001001234567000"
 #define OIN_PEER "00000001812345671000"
@@ -53,19 +54,6 @@ trust_signing_key(void *ctx, const char *kid, time_t at, char owner[KEYS_OIN_LEN
     memcpy(owner, OIN_US, KEYS_OIN_LEN + 1);
     *out = f->pub;
     return KEYS_OK;
-}
-
-/* Runs SQL on the file directly, as another program would. */
-static void
-raw_sql(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    char *msg = NULL;
-
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-        fail_msg("%s: %s", sql, msg);
-    sqlite3_close(db);
 }
 
 /* Signs a checkpoint of size entries (head: the stored hash of that entry) with ks and puts it
@@ -144,10 +132,7 @@ setup(void **state)
     int i;
 
     assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/baton-audit-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/store.db", f->dir);
-    randombytes_buf(f->key, sizeof f->key);
+    store_tmp_make(f->dir, f->path, f->key, "audit");
     assert_int_equal(keys_keystore_create(&id, T0 - 86400, T0 + 86400 * 365, &f->ks, &kerr),
                      KEYS_OK);
     assert_int_equal(keys_keystore_create(&id, T0 - 86400, T0 + 86400 * 365, &f->other, &kerr),
@@ -180,12 +165,10 @@ static int
 teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[128];
 
     keys_keystore_free(f->ks);
     keys_keystore_free(f->other);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
+    store_tmp_remove(f->dir);
     free(f);
     return 0;
 }

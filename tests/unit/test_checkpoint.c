@@ -19,6 +19,7 @@
 #include "keys_int.h"
 #include "keys_test_util.h"
 #include "store.h"
+#include "store_fixture.h"
 
 #define OIN_A "00000001812345671000" /* whose audit chain it is */
 #define OIN_B "00000001001234567000" /* a peer */
@@ -647,14 +648,12 @@ dsetup(void **state)
     json_decref(doc);
     free(jws);
 
-    snprintf(f->dir, sizeof f->dir, "/tmp/baton-checkpoint-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/store.db", f->dir);
-    randombytes_buf(f->store_key, sizeof f->store_key);
+    store_tmp_make(f->dir, f->path, f->store_key, "checkpoint");
     assert_int_equal(store_open(f->path, OIN_B, f->store_key, &f->d.store, &err), DAEMON_OK);
     f->d.log_sink = log_sink;
     f->d.log_ctx = f;
     pthread_mutex_init(&f->d.log_mu, NULL);
+    pthread_mutex_init(&f->d.ckpt_mu, NULL);
     *state = f;
     return 0;
 }
@@ -664,47 +663,18 @@ dteardown(void **state)
 {
     struct dfix *f = *state;
     void *keys = f->keys;
-    char cmd[128];
 
     store_close(f->d.store);
     keys_directory_free(f->d.dir);
     pthread_mutex_destroy(&f->d.log_mu);
+    core_audit_forget_checkpoint(&f->d);
+    pthread_mutex_destroy(&f->d.ckpt_mu);
     keys_sign_key_free(f->coordinator);
     forms_catalogue_free(f->cat);
     teardown(&keys);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
+    store_tmp_remove(f->dir);
     free(f);
     return 0;
-}
-
-/* The first column of the first row of sql on the store's file, as an integer (-1: none). */
-static long long
-raw_int(const struct dfix *f, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    sqlite3 *db = NULL;
-    long long v = -1;
-
-    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
-static void
-raw_sql(const struct dfix *f, const char *sql)
-{
-    sqlite3 *db = NULL;
-
-    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
 }
 
 /* A checkpoint of o's chain at size whose head is 32 bytes fill, signed at at. */
@@ -728,7 +698,7 @@ audited(const struct dfix *f, const char *event)
     char sql[200];
 
     snprintf(sql, sizeof sql, "SELECT count(*) FROM audit WHERE event = '%s'", event);
-    return raw_int(f, sql);
+    return raw_int(f->path, sql);
 }
 
 static void
@@ -737,21 +707,29 @@ latest_own(void **state)
     struct dfix *f = *state;
     char *got;
 
-    raw_sql(f, "DELETE FROM checkpoints");
+    /* The table is changed here behind the daemon's back: each time, it is told to read it again,
+     * as it does itself after it signs a checkpoint. */
+    raw_sql(f->path, "DELETE FROM checkpoints");
+    core_audit_forget_checkpoint(&f->d);
     assert_null(peerckpt_latest(&f->d)); /* none yet: receipts go without */
-    raw_sql(f, "INSERT INTO checkpoints (size, head, at, jws) VALUES "
-               "(3, zeroblob(32), 1, 'aaa.bbb.ccc'), (12, zeroblob(32), 3, 'ddd.eee.fff'), "
-               "(5, zeroblob(32), 2, 'ggg.hhh.iii')");
+    raw_sql(f->path, "INSERT INTO checkpoints (size, head, at, jws) VALUES "
+                     "(3, zeroblob(32), 1, 'aaa.bbb.ccc'), (12, zeroblob(32), 3, 'ddd.eee.fff'), "
+                     "(5, zeroblob(32), 2, 'ggg.hhh.iii')");
+    /* Until then the one read before still goes along. */
+    assert_null(peerckpt_latest(&f->d));
+    core_audit_forget_checkpoint(&f->d);
     got = peerckpt_latest(&f->d);
     assert_non_null(got);
     assert_string_equal(got, "ddd.eee.fff"); /* the largest size */
     free(got);
     /* what is not shaped as a checkpoint does not go along (signing would refuse it) */
-    raw_sql(f, "INSERT INTO checkpoints (size, head, at, jws) VALUES (13, zeroblob(32), 4, "
-               "'not a checkpoint')");
+    raw_sql(f->path, "INSERT INTO checkpoints (size, head, at, jws) VALUES (13, zeroblob(32), 4, "
+                     "'not a checkpoint')");
+    core_audit_forget_checkpoint(&f->d);
     assert_null(peerckpt_latest(&f->d));
     assert_non_null(strstr(f->log, "checkpoint-unread"));
-    raw_sql(f, "DELETE FROM checkpoints");
+    raw_sql(f->path, "DELETE FROM checkpoints");
+    core_audit_forget_checkpoint(&f->d);
 }
 
 static void
@@ -763,16 +741,17 @@ keep_and_conflict(void **state)
     long long conflicts = audited(f, "peer-checkpoint-conflict");
 
     peerckpt_keep(&f->d, OIN_A, PACKET_ID, "receipt", NULL); /* nothing came along */
-    assert_int_equal(raw_int(f, "SELECT count(*) FROM peer_checkpoints"), 0);
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM peer_checkpoints"), 0);
     peerckpt_keep(&f->d, OIN_A, PACKET_ID, "receipt", cp5);
     peerckpt_keep(&f->d, OIN_A, PACKET_ID, "acceptance", cp9);
     peerckpt_keep(&f->d, OIN_A, PACKET_ID, "receipt", cp5); /* the same again: kept once */
-    assert_int_equal(raw_int(f, "SELECT count(*) FROM peer_checkpoints WHERE peer = '" OIN_A "'"),
-                     2);
-    assert_int_equal(raw_int(f, "SELECT at FROM peer_checkpoints WHERE size = 5"), NOW);
-    assert_int_equal(raw_int(f, "SELECT count(*) FROM peer_checkpoints WHERE size = 9 AND head = "
-                                "x'22222222222222222222222222222222"
-                                "22222222222222222222222222222222'"),
+    assert_int_equal(
+        raw_int(f->path, "SELECT count(*) FROM peer_checkpoints WHERE peer = '" OIN_A "'"), 2);
+    assert_int_equal(raw_int(f->path, "SELECT at FROM peer_checkpoints WHERE size = 5"), NOW);
+    assert_int_equal(raw_int(f->path,
+                             "SELECT count(*) FROM peer_checkpoints WHERE size = 9 AND head = "
+                             "x'22222222222222222222222222222222"
+                             "22222222222222222222222222222222'"),
                      1);
     assert_int_equal(audited(f, "peer-checkpoint-conflict"), conflicts);
     assert_null(strstr(f->log, "peer-checkpoint-conflict"));
@@ -780,18 +759,19 @@ keep_and_conflict(void **state)
     /* A signed a checkpoint of size 5 with another head: its history was rewritten. */
     peerckpt_keep(&f->d, OIN_A, PACKET_ID, "receipt", forged5);
     assert_int_equal(audited(f, "peer-checkpoint-conflict"), conflicts + 1);
-    assert_int_equal(raw_int(f,
+    assert_int_equal(raw_int(f->path,
                              "SELECT count(*) FROM audit WHERE event = "
                              "'peer-checkpoint-conflict' AND peer = '" OIN_A
                              "' AND packet = '" PACKET_ID "' AND instr(detail, 'rewritten') > 0"),
                      1);
     assert_non_null(strstr(f->log, "error peer-checkpoint-conflict"));
     /* the one held stays */
-    assert_int_equal(raw_int(f, "SELECT count(*) FROM peer_checkpoints WHERE size = 5 AND head = "
-                                "x'11111111111111111111111111111111"
-                                "11111111111111111111111111111111'"),
+    assert_int_equal(raw_int(f->path,
+                             "SELECT count(*) FROM peer_checkpoints WHERE size = 5 AND head = "
+                             "x'11111111111111111111111111111111"
+                             "11111111111111111111111111111111'"),
                      1);
-    assert_int_equal(raw_int(f, "SELECT count(*) FROM peer_checkpoints"), 2);
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM peer_checkpoints"), 2);
     free(cp5);
     free(cp9);
     free(forged5);
@@ -803,15 +783,15 @@ keep_refusals(void **state)
     struct dfix *f = *state;
     char *of_b = cp_of(&f->keys->b, 4, 0x44, NOW), *good = cp_of(&f->keys->a, 77, 0x55, NOW);
     long long refused = audited(f, "peer-checkpoint-refused");
-    long long rows = raw_int(f, "SELECT count(*) FROM peer_checkpoints");
+    long long rows = raw_int(f->path, "SELECT count(*) FROM peer_checkpoints");
     char *copy;
 
     /* A's receipt carrying B's checkpoint: not the issuer's chain */
     peerckpt_keep(&f->d, OIN_A, PACKET_ID, "receipt", of_b);
     assert_int_equal(audited(f, "peer-checkpoint-refused"), refused + 1);
-    assert_int_equal(raw_int(f, "SELECT count(*) FROM audit WHERE event = "
-                                "'peer-checkpoint-refused' AND instr(detail, 'not of its "
-                                "issuer') > 0"),
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM audit WHERE event = "
+                                      "'peer-checkpoint-refused' AND instr(detail, 'not of its "
+                                      "issuer') > 0"),
                      1);
     /* not a checkpoint at all; a changed signature */
     peerckpt_keep(&f->d, OIN_A, PACKET_ID, "receipt", "x.y.z");
@@ -822,10 +802,10 @@ keep_refusals(void **state)
     peerckpt_keep(&f->d, OIN_A, PACKET_ID, "acceptance", copy);
     assert_int_equal(audited(f, "peer-checkpoint-refused"), refused + 3);
     assert_non_null(strstr(f->log, "warning peer-checkpoint-refused"));
-    assert_int_equal(raw_int(f, "SELECT count(*) FROM peer_checkpoints"), rows);
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM peer_checkpoints"), rows);
     /* the good one is kept */
     peerckpt_keep(&f->d, OIN_A, PACKET_ID, "acceptance", good);
-    assert_int_equal(raw_int(f, "SELECT count(*) FROM peer_checkpoints"), rows + 1);
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM peer_checkpoints"), rows + 1);
     assert_int_equal(audited(f, "peer-checkpoint-refused"), refused + 3);
     free(copy);
     free(of_b);

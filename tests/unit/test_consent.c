@@ -20,6 +20,7 @@
 #include "consent.h"
 #include "keys.h"
 #include "store.h"
+#include "store_fixture.h"
 
 #define OIN_US "00000001812345671000"
 #define OIN_GEM "00000001001234567000"
@@ -45,10 +46,7 @@ setup(void **state)
     struct fx *f = calloc(1, sizeof *f);
 
     assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/baton-consent-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/store.db", f->dir);
-    randombytes_buf(f->key, sizeof f->key);
+    store_tmp_make(f->dir, f->path, f->key, "consent");
     assert_int_equal(forms_catalogue_new(&o, &f->cat, &ferr), FORMS_OK);
     assert_int_equal(forms_catalogue_add_builtin(f->cat, &ferr), FORMS_OK);
     assert_int_equal(forms_catalogue_compile(f->cat, &ferr), FORMS_OK);
@@ -60,12 +58,10 @@ static int
 teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[128];
 
     store_close(f->s);
     forms_catalogue_free(f->cat);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
+    store_tmp_remove(f->dir);
     free(f);
     return 0;
 }
@@ -76,34 +72,6 @@ open_ok(struct fx *f)
     struct daemon_err err = {0};
 
     assert_int_equal(store_open(f->path, OIN_US, f->key, &f->s, &err), DAEMON_OK);
-}
-
-static void
-raw_sql(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    char *msg = NULL;
-
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-        fail_msg("%s: %s", sql, msg);
-    sqlite3_close(db);
-}
-
-static long long
-raw_int(const char *path, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    sqlite3 *db = NULL;
-    long long v = -1;
-
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
 }
 
 static json_t *

@@ -17,6 +17,7 @@
 #include "audit.h"
 #include "core.h"
 #include "store.h"
+#include "store_fixture.h"
 
 #define OIN_US "00000001812345671000"  /* Praktijkschool De Brug in the example covenant */
 #define OIN_GEM "00000001001234567000" /* Gemeente Lindeveld */
@@ -42,11 +43,7 @@ setup(void **state)
     json_error_t jerr;
 
     assert_non_null(f);
-    assert_true(sodium_init() >= 0);
-    snprintf(f->dir, sizeof f->dir, "/tmp/baton-reports.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/store.db", f->dir);
-    randombytes_buf(f->key, sizeof f->key);
+    store_tmp_make(f->dir, f->path, f->key, "reports");
     assert_int_equal(store_open(f->path, OIN_US, f->key, &f->d.store, &err), DAEMON_OK);
     assert_int_equal(forms_catalogue_new(NULL, &f->d.cat, &ferr), FORMS_OK);
     assert_int_equal(forms_catalogue_add_builtin(f->d.cat, &ferr), FORMS_OK);
@@ -75,15 +72,13 @@ static int
 teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[128];
 
     store_close(f->d.store);
     forms_catalogue_free(f->d.cat);
     json_decref(f->d.covenant);
     sodium_free(f->d.pseudonym_key);
     pthread_mutex_destroy(&f->d.log_mu);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
+    store_tmp_remove(f->dir);
     free(f);
     return 0;
 }

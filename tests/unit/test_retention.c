@@ -22,6 +22,7 @@
 #include "audit.h"
 #include "core.h"
 #include "store.h"
+#include "store_fixture.h"
 
 #define OIN_US "00000001001234567000"
 #define OIN_PEER "00000001812345671000"
@@ -61,11 +62,7 @@ setup(void **state)
     struct daemon_err err = {0};
 
     assert_non_null(f);
-    assert_true(sodium_init() >= 0);
-    snprintf(f->dir, sizeof f->dir, "/tmp/baton-retention-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/store.db", f->dir);
-    randombytes_buf(f->key, sizeof f->key);
+    store_tmp_make(f->dir, f->path, f->key, "retention");
     assert_int_equal(store_open(f->path, OIN_US, f->key, &f->d.store, &err), DAEMON_OK);
     /* The parts of a daemon that retention uses: the store, the covenant and the log. */
     f->d.covenant = json_pack("{s:s, s:{s:i, s:i}}", "id", "test-covenant", "retention_days",
@@ -82,42 +79,13 @@ static int
 teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[128];
 
     store_close(f->d.store);
     json_decref(f->d.covenant);
     pthread_mutex_destroy(&f->d.log_mu);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
+    store_tmp_remove(f->dir);
     free(f);
     return 0;
-}
-
-static long long
-raw_int(const char *path, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    sqlite3 *db = NULL;
-    long long v = -1;
-
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
-static void
-raw_sql(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
 }
 
 /* Stores packet id of form_type, received at T0, kept until retain_until (0: no date), as

@@ -22,6 +22,7 @@
 
 #include "keys.h"
 #include "store.h"
+#include "store_fixture.h"
 
 #define OIN_US "00000001001234567000"
 #define OIN_PEER "00000001812345671000"
@@ -45,10 +46,7 @@ setup(void **state)
     struct fx *f = calloc(1, sizeof *f);
 
     assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/baton-store-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/store.db", f->dir);
-    randombytes_buf(f->key, sizeof f->key);
+    store_tmp_make(f->dir, f->path, f->key, "store");
     *state = f;
     return 0;
 }
@@ -57,11 +55,9 @@ static int
 teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[128];
 
     store_close(f->s);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
+    store_tmp_remove(f->dir);
     free(f);
     return 0;
 }
@@ -72,33 +68,6 @@ open_ok(struct fx *f)
     struct daemon_err err = {0};
 
     assert_int_equal(store_open(f->path, OIN_US, f->key, &f->s, &err), DAEMON_OK);
-}
-
-/* Runs SQL on the file directly, as another program would. */
-static void
-raw_sql(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
-}
-
-static long long
-raw_int(const char *path, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    sqlite3 *db = NULL;
-    long long v = -1;
-
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
 }
 
 /* 1 when the bytes of s occur in the file at path or its write-ahead log. */
@@ -397,7 +366,7 @@ gc_writer(void *p)
     return NULL;
 }
 
-static volatile int gc_done;
+static int gc_done; /* atomic */
 
 static void *
 gc_reader(void *p)
@@ -405,7 +374,7 @@ gc_reader(void *p)
     struct fx *f = p;
     long bad = 0;
 
-    while (!gc_done) {
+    while (!__atomic_load_n(&gc_done, __ATOMIC_SEQ_CST)) {
         struct store_out *items = NULL;
         struct daemon_err err = {0};
         size_t n = 0;
@@ -431,7 +400,7 @@ test_group_commit(void **state)
     int t;
 
     open_ok(f);
-    gc_done = 0;
+    __atomic_store_n(&gc_done, 0, __ATOMIC_SEQ_CST);
     assert_int_equal(pthread_create(&rd, NULL, gc_reader, f), 0);
     for (t = 0; t < GC_THREADS; t++) {
         args[t] = (struct gc_arg){f, t, 0, 0, 0};
@@ -443,7 +412,7 @@ test_group_commit(void **state)
         assert_int_equal(args[t].ok, GC_EACH - GC_EACH / 5);
         assert_int_equal(args[t].conflicts, GC_EACH / 5);
     }
-    gc_done = 1;
+    __atomic_store_n(&gc_done, 1, __ATOMIC_SEQ_CST);
     assert_int_equal(pthread_join(rd, &reader_bad), 0);
     assert_null(reader_bad);
 

@@ -1,0 +1,140 @@
+#!/bin/sh
+# SPDX-License-Identifier: EUPL-1.2
+# Long operations of the real baton against real daemons: 'baton send' of a folder (every form
+# goes, a refused or invalid one does not stop the others, one line per form, the worst exit
+# status), and the progress line of send, 'audit verify' and 'export': on a terminal (a
+# pseudo-terminal made by script(1)) it is drawn, into a pipe or with --json/--quiet it is not.
+#
+# usage: bulk.sh BATON BATOND ITEST_HELPER SOURCE_DIR
+set -u
+. "$(dirname "$0")/../integration/lib.sh"
+
+if ! command -v script >/dev/null 2>&1; then
+    echo "SKIP: script (util-linux, Debian package bsdutils) is not installed: it makes the" \
+        "pseudo-terminal the progress tests need" >&2
+    exit 77
+fi
+
+# sendargs: the options of a handover from the school to the municipality.
+SENDARGS="--to $OIN_GEM --purpose warme-overdracht --basis consent --consent $CONSENT"
+
+# onterm CMD...: runs CMD under a pseudo-terminal (standard output and error both on it); what the
+# terminal showed in $W/tty, the exit status returned.
+onterm() {
+    cmd=""
+    for a in "$@"; do
+        cmd="$cmd '$a'"
+    done
+    script -qec "$cmd" /dev/null </dev/null >"$W/tty" 2>&1
+}
+
+net || finish
+start school || finish
+start gemeente || finish
+
+# ---- a folder of forms: three good ones, one batond refuses, one invalid here ----
+mkdir -p "$W/forms"
+cp "$FORM" "$W/forms/a-first.json"
+cp "$FORM_BSN" "$W/forms/b-with-bsn.json" # the covenant lets no BSN travel on consent
+cp "$FORM" "$W/forms/c-second.json"
+cp "$SRC/forms/examples/invalid/handover-bad-postcode.json" "$W/forms/d-bad-postcode.json"
+cp "$FORM" "$W/forms/e-third.json"
+echo "not a form" >"$W/forms/notes.txt"
+cp "$FORM" "$W/forms/.hidden.json"
+
+"$BATON" send $SENDARGS --socket "$W/school/admin.sock" "$W/forms" </dev/null \
+    >"$W/out" 2>"$W/err"
+st=$?
+check "a folder with a refused and an invalid form: exit status 1, the worst" test "$st" -eq 1
+check "one line per form, five (not notes.txt, not a hidden file)" \
+    test "$(wc -l <"$W/out")" -eq 5
+check "the forms go in order of name" \
+    test "$(sed 's/:.*//; s,.*/,,' "$W/out" | tr '\n' ' ')" = \
+    "a-first.json b-with-bsn.json c-second.json d-bad-postcode.json e-third.json "
+check "the three good forms are queued, each with its id" \
+    test "$(grep -c -E '(a-first|c-second|e-third)\.json: queued [0-9a-f-]{36} for '"$OIN_GEM" "$W/out")" -eq 3
+check "the form batond refused is named, not sent" \
+    grep -q 'b-with-bsn.json: not sent (refused by batond: policy)' "$W/out"
+check "the invalid form is named, not sent" \
+    grep -q 'd-bad-postcode.json: not sent (invalid form)' "$W/out"
+check "standard error says why batond refused it (the covenant's BSN rule)" \
+    grep -q -i 'bsn' "$W/err"
+check "standard error names the invalid form's file and its error" \
+    grep -q 'd-bad-postcode.json' "$W/err"
+check "and counts what went" grep -q '3 of 5 forms queued' "$W/err"
+check "no progress into a pipe: no carriage return on standard error" \
+    test "$(tr -cd '\r' <"$W/err" | wc -c)" -eq 0
+check "no progress into a pipe: no progress text" \
+    sh -c "! grep -q -e 'send: [0-9]*/5' '$W/err'"
+check "the school's outbox holds the three" test "$(count school outbox)" -eq 3
+gemeente_has3() {
+    [ "$(count gemeente inbox)" -eq 3 ]
+}
+if waitfor 20 gemeente_has3; then
+    pass "the municipality received all three"
+else
+    fail "the municipality received all three within 20 s" "$W/gemeente/log"
+fi
+
+# Several files name the forms themselves; an unreadable one is exit 2, the others still go.
+b school send $SENDARGS "$W/forms/a-first.json" "$W/forms/missing.json" "$W/forms/e-third.json"
+st=$?
+check "several files with one missing: exit status 2, the worst" test "$st" -eq 2
+check "the missing one is named, the other two are queued" \
+    test "$(grep -c ': queued ' "$W/out") $(grep -c 'missing.json: not sent (unusable)' "$W/out")" = "2 1"
+
+# --json: one array, an entry per form.
+b school send $SENDARGS --json "$W/forms"
+check "--json with a folder: exit status 1" test $? -eq 1
+check "--json: an array of five, three queued, with batond's answers" \
+    test "$(j "$W/out" '#') $(grep -c '"queued": true' "$W/out") $(j "$W/out" 0.answer.state) $(j "$W/out" 1.answer.code)" = "5 3 queued policy"
+
+# One file is as it always was.
+b school send $SENDARGS "$FORM"
+check "one form: 'queued ID for OIN', exit 0" grep -q -E "^queued [0-9a-f-]{36} for $OIN_GEM\$" "$W/out"
+check "one form: no progress" test ! -s "$W/err"
+b school send $SENDARGS "$W/empty-folder-does-not-exist/"
+check "a folder that does not exist: exit 2" test $? -eq 2
+mkdir -p "$W/empty"
+b school send $SENDARGS "$W/empty"
+check "an empty folder: exit 2, said" test $? -eq 2
+check "an empty folder: named" grep -q 'holds no forms' "$W/err"
+b school send $SENDARGS - "$FORM"
+check "'-' with other forms: usage error, exit 2" test $? -eq 2
+
+# ---- on a terminal ----
+onterm "$BATON" send $SENDARGS --socket "$W/school/admin.sock" "$W/forms"
+st=$?
+check "on a terminal: the same exit status 1" test "$st" -eq 1
+check "on a terminal: the progress line counts the forms" grep -q 'send: [0-5]/5 ([0-9]*%)' "$W/tty"
+check "on a terminal: the final count is drawn (5/5, 100%)" grep -q 'send: 5/5 (100%) ETA' "$W/tty"
+check "on a terminal: the progress is drawn in place (carriage returns)" \
+    test "$(tr -cd '\r' <"$W/tty" | wc -c)" -gt 5
+check "on a terminal: every form's line is still there" \
+    test "$(grep -c -e ': queued ' -e ': not sent ' "$W/tty")" -eq 5
+onterm "$BATON" send $SENDARGS --quiet --socket "$W/school/admin.sock" "$W/forms"
+check "--quiet on a terminal: no progress" sh -c "! grep -q 'send: [0-9]*/5' '$W/tty'"
+onterm "$BATON" send $SENDARGS --json --socket "$W/school/admin.sock" "$W/forms"
+check "--json on a terminal: no progress" sh -c "! grep -q 'send: [0-9]*/5' '$W/tty'"
+
+# audit verify: batond verifies; the terminal sees the time waited.
+onterm "$BATON" audit verify --socket "$W/school/admin.sock"
+check "audit verify on a terminal: exit 0" test $? -eq 0
+check "audit verify on a terminal: the waiting line" grep -q 'audit verify: [-|/\\] waiting 0:0' "$W/tty"
+check "audit verify on a terminal: the verdict" grep -q 'The audit trail is intact' "$W/tty"
+b school audit verify
+check "audit verify into a pipe: no progress" \
+    sh -c "! grep -q 'audit verify: .* waiting' '$W/err' && test \$(tr -cd '\r' <'$W/err' | wc -c) -eq 0"
+
+# export: the download on a terminal.
+id=$(send_handover)
+onterm "$BATON" export --socket "$W/school/admin.sock" -o "$W/exported.packet" "$id"
+check "export on a terminal: exit 0, the file written" test $? -eq 0 -a -s "$W/exported.packet"
+check "export on a terminal: the progress line" grep -q -E 'export: ([-|/\\] waiting|[0-9.]+ (B|KiB))' "$W/tty"
+b school export -o "$W/exported2.packet" "$id"
+check "export into a pipe: exit 0, the file written" test $? -eq 0 -a -s "$W/exported2.packet"
+check "export into a pipe: no progress" \
+    sh -c "! grep -q -E 'export: ([-|/\\\\] waiting|[0-9.]+ (B|KiB))' '$W/err' && test \$(tr -cd '\r' <'$W/err' | wc -c) -eq 0"
+check "the packet is the same either way" cmp -s "$W/exported.packet" "$W/exported2.packet"
+
+finish

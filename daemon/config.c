@@ -913,13 +913,6 @@ cross_check(struct loader *ld)
                          "attempts grows from retry_initial up to retry_max",
                          c->retry_max, c->retry_initial);
     }
-    if (c->web_listen[0] != '\0' && c->tokens[0] == '\0') {
-        ld->line = seen_line(ld, "web_listen");
-        return line_fail(ld, DAEMON_ECONFIG,
-                         "web_listen needs tokens: people log in to the web page with a bearer "
-                         "token from the tokens file (there is no local user on a TCP "
-                         "connection); set tokens or leave web_listen out");
-    }
     if (c->web_root[0] != '\0' && seen_line(ld, "web_root") != 0 && c->web_listen[0] == '\0') {
         ld->line = seen_line(ld, "web_root");
         return line_fail(ld, DAEMON_ECONFIG,

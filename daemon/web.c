@@ -471,6 +471,11 @@ add_titles(struct daemon *d, const struct http_request *req, struct http_reply *
 
 /* ---- who is logged in, and the admin API ---- */
 
+/* Without a tokens file nobody can log in; the listener still answers /metrics and /health. */
+#define WEB_NO_TOKENS                                                                              \
+    "nobody can log in here: this batond has no tokens (set \"tokens\" in batond.conf to give "    \
+    "people a login token for the web page); /metrics and /health answer without one"
+
 static void
 session(struct daemon *d, const struct http_request *req, struct http_reply *reply)
 {
@@ -478,6 +483,10 @@ session(struct daemon *d, const struct http_request *req, struct http_reply *rep
     unsigned role = 0;
     json_t *j;
 
+    if (d->cfg->tokens[0] == '\0') {
+        http_reply_error(reply, 401, "login", WEB_NO_TOKENS);
+        return;
+    }
     if (!roles_token_known(d->roles, req->authorization, name, &role)) {
         http_reply_error(reply, 401, "login", "this token is not one of this batond's tokens");
         core_log(d, CONFIG_LOG_WARNING, "web-refused", NULL, NULL, "login from %s refused",
@@ -501,8 +510,10 @@ api(struct daemon *d, const struct http_request *req, struct http_reply *reply)
     /* No token, no admin API: there is no uid on a TCP connection to fall back on. */
     if (!roles_token_known(d->roles, req->authorization, name, &role)) {
         http_reply_error(reply, 401, "login",
-                         "log in with your token: every request of the API needs "
-                         "\"Authorization: Bearer TOKEN\" with a token of this batond");
+                         d->cfg->tokens[0] == '\0'
+                             ? WEB_NO_TOKENS
+                             : "log in with your token: every request of the API needs "
+                               "\"Authorization: Bearer TOKEN\" with a token of this batond");
         core_log(d, CONFIG_LOG_WARNING, "refused-login", NULL, NULL, "web %s %.200s from %s: %s",
                  req->method, req->path, req->peer_addr != NULL ? req->peer_addr : "?",
                  req->authorization == NULL ? "no token" : "not a valid token");

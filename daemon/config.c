@@ -929,9 +929,9 @@ cross_check(struct loader *ld)
     return DAEMON_OK;
 }
 
-/* Opens path and reads it whole (NUL-terminated) after checking who may change it. */
-static enum daemon_status
-read_config_file(const char *path, char **text, size_t *len, struct daemon_err *err)
+enum daemon_status
+config_read_owned(const char *path, const struct config_owned *o, char **text, size_t *len,
+                  struct daemon_err *err)
 {
     struct stat sb;
     char *buf = NULL;
@@ -940,48 +940,45 @@ read_config_file(const char *path, char **text, size_t *len, struct daemon_err *
     int fd;
     enum daemon_status st = DAEMON_EIO;
 
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* O_NOFOLLOW: a link put in its place does not redirect the daemon; O_NONBLOCK: a FIFO put in
+     * its place does not hang it before fstat says it is no regular file. */
+    fd = open(path, O_RDONLY | (o->no_link ? O_NOFOLLOW : 0) | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
-        return daemon_fail(err, errno == ENOENT ? DAEMON_ECONFIG : DAEMON_EIO,
-                           "%s: cannot open the configuration file: %s", path, strerror(errno));
+        return daemon_fail(err, errno == ENOENT || errno == ELOOP ? DAEMON_ECONFIG : DAEMON_EIO,
+                           "%s: cannot open the %s: %s", path, o->what, strerror(errno));
     if (fstat(fd, &sb) != 0) {
         st = daemon_fail(err, DAEMON_EIO, "%s: %s", path, strerror(errno));
         goto out;
     }
     if (!S_ISREG(sb.st_mode)) {
-        st = daemon_fail(err, DAEMON_ECONFIG, "%s: not a regular file", path);
+        st = daemon_fail(err, DAEMON_ECONFIG, "%s: the %s is not a regular file", path, o->what);
         goto out;
     }
-    /* The file decides which keystore the daemon signs with and whose signature makes the
-     * directory valid: whoever may change it may make the daemon trust their keys. */
-    if ((sb.st_mode & 022) != 0) {
-        st = daemon_fail(err, DAEMON_ECONFIG,
-                         "%s: %s may change this file (mode %04o), and it decides which keys the "
-                         "daemon trusts; make it writable by its owner only (chmod go-w)",
-                         path, (sb.st_mode & 002) != 0 ? "every user" : "its group",
-                         (unsigned)(sb.st_mode & 07777));
+    if ((sb.st_mode & o->deny) != 0) {
+        st = daemon_fail(err, DAEMON_ECONFIG, "%s: %s %s (mode %04o)%s", path,
+                         (sb.st_mode & 007) != 0 ? "every user" : "its group", o->may,
+                         (unsigned)(sb.st_mode & 07777), o->why);
         goto out;
     }
     if (sb.st_uid != geteuid() && sb.st_uid != 0) {
         st = daemon_fail(err, DAEMON_ECONFIG,
-                         "%s: owned by user %lu, neither the daemon's user (%lu) nor root, who "
-                         "could change it; chown it",
-                         path, (unsigned long)sb.st_uid, (unsigned long)geteuid());
+                         "%s: the %s is owned by user %lu, neither the daemon's user (%lu) nor "
+                         "root, who could change it; chown it",
+                         path, o->what, (unsigned long)sb.st_uid, (unsigned long)geteuid());
         goto out;
     }
-    if (sb.st_size > CONFIG_MAX_BYTES) {
-        st = daemon_fail(err, DAEMON_ECONFIG,
-                         "%s: %lld bytes is too large for a configuration file (at most %d)", path,
-                         (long long)sb.st_size, CONFIG_MAX_BYTES);
+    if ((size_t)sb.st_size > o->max) {
+        st = daemon_fail(err, DAEMON_ECONFIG, "%s: %lld bytes is too large for a %s (at most %zu)",
+                         path, (long long)sb.st_size, o->what, o->max);
         goto out;
     }
-    buf = malloc(CONFIG_MAX_BYTES + 2);
+    buf = malloc(o->max + 2);
     if (buf == NULL) {
         st = daemon_fail(err, DAEMON_ENOMEM, "out of memory");
         goto out;
     }
     for (;;) {
-        n = read(fd, buf + got, CONFIG_MAX_BYTES + 1 - got);
+        n = read(fd, buf + got, o->max + 1 - got);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
@@ -991,10 +988,9 @@ read_config_file(const char *path, char **text, size_t *len, struct daemon_err *
         if (n == 0)
             break;
         got += (size_t)n;
-        if (got > CONFIG_MAX_BYTES) {
-            st = daemon_fail(err, DAEMON_ECONFIG,
-                             "%s: too large for a configuration file (at most %d bytes)", path,
-                             CONFIG_MAX_BYTES);
+        if (got > o->max) {
+            st = daemon_fail(err, DAEMON_ECONFIG, "%s: too large for a %s (at most %zu bytes)",
+                             path, o->what, o->max);
             goto out;
         }
     }
@@ -1007,6 +1003,23 @@ out:
     free(buf);
     close(fd);
     return st;
+}
+
+/* The configuration file decides which keystore the daemon signs with and whose signature makes
+ * the directory valid: whoever may change it may make the daemon trust their keys. */
+static const struct config_owned config_file = {
+    "configuration file",
+    CONFIG_MAX_BYTES,
+    022,
+    "may change this file",
+    ", and it decides which keys the daemon trusts; make it writable by its owner only "
+    "(chmod go-w)",
+    0};
+
+static enum daemon_status
+read_config_file(const char *path, char **text, size_t *len, struct daemon_err *err)
+{
+    return config_read_owned(path, &config_file, text, len, err);
 }
 
 /* The folder that holds path, made absolute with the current folder when path is relative (not

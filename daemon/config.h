@@ -112,4 +112,23 @@ enum daemon_status config_load(const char *path, struct daemon_config *out, stru
 /* The name of a log level as the configuration writes it ("info"). Never NULL. */
 const char *config_log_level_name(enum config_log_level level);
 
+/* A file batond reads at start that decides what it trusts or whom it serves, and what is
+ * refused about it: config_read_owned. */
+struct config_owned {
+    const char *what; /* its name in messages: "configuration file", "tokens file" */
+    size_t max;       /* its largest size in bytes */
+    unsigned deny;    /* mode bits of group and others refused: 022 (change), 077 (also read) */
+    const char *may;  /* what those bits allow, after "every user" or "its group" */
+    const char *why;  /* after the mode: why that matters and the fix, from ", " */
+    int no_link;      /* 1: a symbolic link in its place is refused, not followed */
+};
+
+/* Reads the file at path whole into *text (malloc'd, NUL-terminated; its length in *len),
+ * refusing (DAEMON_ECONFIG, saying why and what fixes it) a link when o->no_link, anything but
+ * a regular file,
+ * a file whose mode has a bit of o->deny, one owned by neither the daemon's user nor root, and
+ * one larger than o->max. */
+enum daemon_status config_read_owned(const char *path, const struct config_owned *o, char **text,
+                                     size_t *len, struct daemon_err *err);
+
 #endif

@@ -166,86 +166,27 @@ good_name(const char *s)
     return 1;
 }
 
+/* Whoever may change it may give themselves a role; whoever may read it learns who has one. */
+static const struct config_owned tokens_file = {
+    "tokens file",
+    ROLES_TOKENS_MAX_BYTES,
+    077,
+    "may read or change the tokens file",
+    ", which decides who may use the admin API; run chmod 600 on it",
+    1};
+
 /* Reads path whole (NUL-terminated) after checking who may read and change it. */
 static enum daemon_status
 read_tokens_file(const char *path, char **text, size_t *len, struct daemon_err *err)
 {
-    enum daemon_status st = DAEMON_EIO;
-    struct stat sb;
-    char *buf = NULL;
-    size_t got = 0;
-    ssize_t n;
-    int fd;
+    enum daemon_status st = config_read_owned(path, &tokens_file, text, len, err);
 
-    fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return daemon_fail(err, errno == ENOENT || errno == ELOOP ? DAEMON_ECONFIG : DAEMON_EIO,
-                           "%s: cannot open the tokens file: %s", path, strerror(errno));
-    if (fstat(fd, &sb) != 0) {
-        st = daemon_fail(err, DAEMON_EIO, "%s: %s", path, strerror(errno));
-        goto out;
+    if (st == DAEMON_OK && memchr(*text, '\0', *len) != NULL) {
+        free(*text);
+        *text = NULL;
+        return daemon_fail(err, DAEMON_ECONFIG, "%s: contains a NUL byte; is it a text file?",
+                           path);
     }
-    if (!S_ISREG(sb.st_mode)) {
-        st = daemon_fail(err, DAEMON_ECONFIG, "%s: the tokens file is not a regular file", path);
-        goto out;
-    }
-    /* Whoever may change it may give themselves a role; whoever may read it learns who has one. */
-    if ((sb.st_mode & 077) != 0) {
-        st = daemon_fail(err, DAEMON_ECONFIG,
-                         "%s: %s may read or change the tokens file (mode %04o), which decides who "
-                         "may use the admin API; run chmod 600 on it",
-                         path, (sb.st_mode & 007) != 0 ? "every user" : "its group",
-                         (unsigned)(sb.st_mode & 07777));
-        goto out;
-    }
-    if (sb.st_uid != geteuid() && sb.st_uid != 0) {
-        st =
-            daemon_fail(err, DAEMON_ECONFIG,
-                        "%s: the tokens file is owned by user %lu, neither the daemon's user (%lu) "
-                        "nor root; chown it",
-                        path, (unsigned long)sb.st_uid, (unsigned long)geteuid());
-        goto out;
-    }
-    if (sb.st_size > ROLES_TOKENS_MAX_BYTES) {
-        st = daemon_fail(err, DAEMON_ECONFIG,
-                         "%s: %lld bytes is too large for a tokens file (at most %d)", path,
-                         (long long)sb.st_size, ROLES_TOKENS_MAX_BYTES);
-        goto out;
-    }
-    buf = malloc(ROLES_TOKENS_MAX_BYTES + 2);
-    if (buf == NULL) {
-        st = daemon_fail(err, DAEMON_ENOMEM, "out of memory");
-        goto out;
-    }
-    for (;;) {
-        n = read(fd, buf + got, ROLES_TOKENS_MAX_BYTES + 1 - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            st = daemon_fail(err, DAEMON_EIO, "%s: cannot read it: %s", path, strerror(errno));
-            goto out;
-        }
-        if (n == 0)
-            break;
-        got += (size_t)n;
-        if (got > ROLES_TOKENS_MAX_BYTES) {
-            st = daemon_fail(err, DAEMON_ECONFIG, "%s: too large for a tokens file (at most %d)",
-                             path, ROLES_TOKENS_MAX_BYTES);
-            goto out;
-        }
-    }
-    buf[got] = '\0';
-    if (memchr(buf, '\0', got) != NULL) {
-        st = daemon_fail(err, DAEMON_ECONFIG, "%s: contains a NUL byte; is it a text file?", path);
-        goto out;
-    }
-    *text = buf;
-    *len = got;
-    buf = NULL;
-    st = DAEMON_OK;
-out:
-    free(buf);
-    close(fd);
     return st;
 }
 

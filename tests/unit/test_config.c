@@ -561,7 +561,7 @@ test_file_refused(void **state)
     assert_non_null(strstr(err.text, "absent.conf: cannot open the configuration file: No such "
                                      "file or directory"));
     assert_int_equal(config_load(f->dir, &c, &err), DAEMON_ECONFIG);
-    assert_non_null(strstr(err.text, ": not a regular file"));
+    assert_non_null(strstr(err.text, ": the configuration file is not a regular file"));
     assert_memory_equal(&c, &before, sizeof c);
     if (geteuid() != 0) { /* root reads any file */
         write_file(f->path, REQUIRED, strlen(REQUIRED), 0000);

@@ -1512,6 +1512,26 @@ store_outbox_defer(struct store *s, const char *id, time_t next, struct daemon_e
     return rc;
 }
 
+/* Runs sql, an UPDATE of (state, by_text, reason, decided) of row id: a decision taken. Called
+ * in a transaction. */
+static enum daemon_status
+record_decision(struct store *s, const char *sql, const char *state, const char *by,
+                const char *reason, time_t now, const char *id, struct daemon_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum daemon_status rc = prep(s, sql, &st, err);
+
+    if (rc != DAEMON_OK)
+        return rc;
+    if (bind_text(st, 1, state) | bind_text(st, 2, by) | bind_text(st, 3, reason) |
+        sqlite3_bind_int64(st, 4, (sqlite3_int64)now) | bind_text(st, 5, id))
+        rc = db_fail(s, err, "recording the decision");
+    else
+        rc = step_done(s, st, "recording the decision", err);
+    unprep(s, st);
+    return rc;
+}
+
 enum daemon_status
 store_outbox_decide(struct store *s, const char *id, enum store_out_state state, const char *by,
                     const char *reason, time_t now, const char *notice_id, const char *notice_typ,
@@ -1563,19 +1583,10 @@ store_outbox_decide(struct store *s, const char *id, enum store_out_state state,
                          id, store_out_state_name(cur));
         goto out;
     }
-    rc = prep(s, "UPDATE outbox SET state = ?, by_text = ?, reason = ?, decided = ? WHERE id = ?",
-              &st, err);
-    if (rc != DAEMON_OK)
-        goto out;
-    if (bind_text(st, 1, store_out_state_name(state)) | bind_text(st, 2, by) |
-        bind_text(st, 3, reason) | sqlite3_bind_int64(st, 4, (sqlite3_int64)now) |
-        bind_text(st, 5, id)) {
-        rc = db_fail(s, err, "recording the decision");
-        goto out;
-    }
-    rc = step_done(s, st, "recording the decision", err);
-    unprep(s, st);
-    st = NULL;
+    rc = record_decision(s,
+                         "UPDATE outbox SET state = ?, by_text = ?, reason = ?, decided = ? "
+                         "WHERE id = ?",
+                         store_out_state_name(state), by, reason, now, id, err);
     if (rc != DAEMON_OK)
         goto out;
     rc = prep(s,
@@ -2044,19 +2055,10 @@ store_inbox_decide(struct store *s, const char *id, enum store_in_state state, c
                          store_in_state_name((enum store_in_state)cur));
         goto out;
     }
-    rc = prep(s, "UPDATE inbox SET state = ?, by_text = ?, reason = ?, decided = ? WHERE id = ?",
-              &st, err);
-    if (rc != DAEMON_OK)
-        goto out;
-    if (bind_text(st, 1, store_in_state_name(state)) | bind_text(st, 2, by) |
-        bind_text(st, 3, reason) | sqlite3_bind_int64(st, 4, (sqlite3_int64)now) |
-        bind_text(st, 5, id)) {
-        rc = db_fail(s, err, "recording the decision");
-        goto out;
-    }
-    rc = step_done(s, st, "recording the decision", err);
-    unprep(s, st);
-    st = NULL;
+    rc = record_decision(s,
+                         "UPDATE inbox SET state = ?, by_text = ?, reason = ?, decided = ? "
+                         "WHERE id = ?",
+                         store_in_state_name(state), by, reason, now, id, err);
     if (rc != DAEMON_OK)
         goto out;
     rc = prep(s,

@@ -323,28 +323,43 @@ doc_list_end(struct doc *d)
     d->in_list = 0;
 }
 
+/* Writes line (already formatted): escaped between html_open and html_close on an HTML page,
+ * else as it is between text_open and text_close. */
+static void
+doc_put(struct doc *d, const char *html_open, const char *html_close, const char *text_open,
+        const char *text_close, const char *line)
+{
+    rb_str(&d->b, d->html ? html_open : text_open);
+    if (d->html)
+        rb_esc(&d->b, line);
+    else
+        rb_str(&d->b, line);
+    rb_str(&d->b, d->html ? html_close : text_close);
+}
+
+/* Formats fmt into line[REPORTS_LINE_MAX] (for the doc_ functions below). */
+#define DOC_FORMAT(line, fmt)                                                                      \
+    do {                                                                                           \
+        va_list ap_;                                                                               \
+                                                                                                   \
+        va_start(ap_, fmt);                                                                        \
+        clean_vfmt(line, sizeof line, fmt, ap_);                                                   \
+        va_end(ap_);                                                                               \
+    } while (0)
+
 static void doc_h2(struct doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 doc_h2(struct doc *d, const char *fmt, ...)
 {
     char line[REPORTS_LINE_MAX];
-    va_list ap;
     size_t i, n;
 
     doc_list_end(d);
-    va_start(ap, fmt);
-    clean_vfmt(line, sizeof line, fmt, ap);
-    va_end(ap);
-    if (d->html) {
-        rb_str(&d->b, "<h2>");
-        rb_esc(&d->b, line);
-        rb_str(&d->b, "</h2>\n");
+    DOC_FORMAT(line, fmt);
+    doc_put(d, "<h2>", "</h2>\n", "\n", "\n", line);
+    if (d->html)
         return;
-    }
-    rb_str(&d->b, "\n");
-    rb_str(&d->b, line);
-    rb_str(&d->b, "\n");
     n = strlen(line) < 60 ? strlen(line) : 60;
     for (i = 0; i < n; i++)
         rb_str(&d->b, "-");
@@ -357,20 +372,10 @@ static void
 doc_p(struct doc *d, const char *fmt, ...)
 {
     char line[REPORTS_LINE_MAX];
-    va_list ap;
 
     doc_list_end(d);
-    va_start(ap, fmt);
-    clean_vfmt(line, sizeof line, fmt, ap);
-    va_end(ap);
-    if (d->html) {
-        rb_str(&d->b, "<p>");
-        rb_esc(&d->b, line);
-        rb_str(&d->b, "</p>\n");
-    } else {
-        rb_str(&d->b, line);
-        rb_str(&d->b, "\n");
-    }
+    DOC_FORMAT(line, fmt);
+    doc_put(d, "<p>", "</p>\n", "", "\n", line);
 }
 
 static void doc_li(struct doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -379,22 +384,9 @@ static void
 doc_li(struct doc *d, const char *fmt, ...)
 {
     char line[REPORTS_LINE_MAX];
-    va_list ap;
 
-    va_start(ap, fmt);
-    clean_vfmt(line, sizeof line, fmt, ap);
-    va_end(ap);
-    if (d->html) {
-        if (!d->in_list)
-            rb_str(&d->b, "<ul>\n");
-        rb_str(&d->b, "<li>");
-        rb_esc(&d->b, line);
-        rb_str(&d->b, "</li>\n");
-    } else {
-        rb_str(&d->b, "  - ");
-        rb_str(&d->b, line);
-        rb_str(&d->b, "\n");
-    }
+    DOC_FORMAT(line, fmt);
+    doc_put(d, d->in_list ? "<li>" : "<ul>\n<li>", "</li>\n", "  - ", "\n", line);
     d->in_list = 1;
 }
 
@@ -405,21 +397,10 @@ static void
 doc_item(struct doc *d, const char *fmt, ...)
 {
     char line[REPORTS_LINE_MAX];
-    va_list ap;
 
     doc_list_end(d);
-    va_start(ap, fmt);
-    clean_vfmt(line, sizeof line, fmt, ap);
-    va_end(ap);
-    if (d->html) {
-        rb_str(&d->b, "<section>\n<h3>");
-        rb_esc(&d->b, line);
-        rb_str(&d->b, "</h3>\n<dl>\n");
-    } else {
-        rb_str(&d->b, "\n* ");
-        rb_str(&d->b, line);
-        rb_str(&d->b, "\n");
-    }
+    DOC_FORMAT(line, fmt);
+    doc_put(d, "<section>\n<h3>", "</h3>\n<dl>\n", "\n* ", "\n", line);
 }
 
 static void doc_kv(struct doc *d, const char *label, const char *fmt, ...)
@@ -428,29 +409,17 @@ static void doc_kv(struct doc *d, const char *label, const char *fmt, ...)
 static void
 doc_kv(struct doc *d, const char *label, const char *fmt, ...)
 {
-    char line[REPORTS_LINE_MAX];
-    va_list ap;
+    char line[REPORTS_LINE_MAX], lab[40], pad[80];
 
-    va_start(ap, fmt);
-    clean_vfmt(line, sizeof line, fmt, ap);
-    va_end(ap);
+    DOC_FORMAT(line, fmt);
     if (d->html) {
-        rb_str(&d->b, "<dt>");
-        rb_esc(&d->b, label);
-        rb_str(&d->b, "</dt><dd>");
-        rb_esc(&d->b, line);
-        rb_str(&d->b, "</dd>\n");
-    } else {
-        char pad[80];
-
-        char lab[40];
-
-        snprintf(lab, sizeof lab, "%s%s", label, label[0] != '\0' ? ":" : "");
-        snprintf(pad, sizeof pad, "    %-24s ", lab);
-        rb_str(&d->b, pad);
-        rb_str(&d->b, line);
-        rb_str(&d->b, "\n");
+        doc_put(d, "<dt>", "</dt>", "", "", label);
+        doc_put(d, "<dd>", "</dd>\n", "", "", line);
+        return;
     }
+    snprintf(lab, sizeof lab, "%s%s", label, label[0] != '\0' ? ":" : "");
+    snprintf(pad, sizeof pad, "    %-24s ", lab);
+    doc_put(d, "", "", pad, "\n", line);
 }
 
 static void

@@ -60,6 +60,11 @@ check "municipality: batond_received_total 1" \
 check "municipality: one new handover in" \
     test "$(metric 'batond_handovers{direction="in",state="new"}' gemeente)" = 1
 
+# Counts and durations only: no id, organisation or name of a young person in the figures.
+web school GET /metrics
+check "the figures name no packet, organisation or young person" \
+    sh -c "! grep -q -e '$id' -e '$OIN_GEM' -e 'Haan' -e 'Milan' '$W/out'"
+
 # Taken over: the gauges move at both sides.
 b gemeente accept "$id" --by "Jan de Vries, jobcoach"
 check "the municipality accepts" test $? -eq 0

@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "audit.h"
 #include "consent.h"
 #include "core.h"
@@ -263,6 +265,102 @@ health(struct daemon *d, struct http_reply *reply)
     json_object_set_new(j, "can_send", json_boolean(json_array_size(warnings) == 0));
     json_object_set_new(j, "warnings", warnings);
     reply_json(reply, 200, j);
+}
+
+/* ---- for the administrator: what this batond runs with ---- */
+
+/* Audits that an administrator looked at the daemon's set-up (no personal data in it). */
+static void
+audit_setup_viewed(struct daemon *d, const struct http_request *req, const char *what)
+{
+    core_audit_about(d, time(NULL), "setup-viewed", NULL, NULL, NULL, req->actor, "%s", what);
+}
+
+/* GET /v1/config: the configuration in force. */
+static void
+config_show(struct daemon *d, const struct http_request *req, struct http_reply *reply)
+{
+    json_t *j = json_pack("{s:o*}", "config", config_to_json(d->cfg));
+
+    if (j == NULL || json_object_get(j, "config") == NULL) {
+        json_decref(j);
+        http_reply_error(reply, 500, "no-memory", "out of memory");
+        return;
+    }
+    audit_setup_viewed(d, req, "the configuration");
+    reply_json(reply, 200, j);
+}
+
+/* GET /v1/directory: the network directory and covenant in force, and why not when unusable. */
+static void
+directory_show(struct daemon *d, const struct http_request *req, struct http_reply *reply)
+{
+    char hex[2 * KEYS_SHA256_LEN + 1], why[600];
+    const json_t *o;
+    json_t *j, *dir, *orgs, *cov;
+    time_t now = time(NULL);
+    size_t i;
+
+    j = json_object();
+    dir = json_object();
+    cov = json_object();
+    orgs = json_array();
+    if (j == NULL || dir == NULL || cov == NULL || orgs == NULL) {
+        json_decref(j);
+        json_decref(dir);
+        json_decref(cov);
+        json_decref(orgs);
+        http_reply_error(reply, 500, "no-memory", "out of memory");
+        return;
+    }
+    sodium_bin2hex(hex, sizeof hex, d->dir_sha256, sizeof d->dir_sha256);
+    json_object_set_new(dir, "sha256", json_string(hex));
+    json_object_set_new(dir, "usable",
+                        json_boolean(core_directory_usable(d, now, why, sizeof why)));
+    if (!json_is_true(json_object_get(dir, "usable")))
+        json_object_set_new(dir, "problem", json_string(why));
+    if (d->dir_doc != NULL) {
+        json_object_set(dir, "version", json_object_get(d->dir_doc, "version"));
+        json_object_set(dir, "issued", json_object_get(d->dir_doc, "issued"));
+        json_object_set(dir, "expires", json_object_get(d->dir_doc, "expires"));
+        json_array_foreach (json_object_get(d->dir_doc, "organisations"), i, o)
+            json_array_append_new(orgs, json_pack("{s:O?, s:O?, s:O?, s:O?}", "oin",
+                                                  json_object_get(o, "oin"), "name",
+                                                  json_object_get(o, "name"), "role",
+                                                  json_object_get(o, "role"), "endpoint",
+                                                  json_object_get(o, "endpoint")));
+    }
+    json_object_set_new(dir, "organisations", orgs);
+    sodium_bin2hex(hex, sizeof hex, d->covenant_sha256, sizeof d->covenant_sha256);
+    json_object_set_new(cov, "sha256", json_string(hex));
+    json_object_set_new(cov, "usable", json_boolean(core_covenant_usable(d, now, why, sizeof why)));
+    if (!json_is_true(json_object_get(cov, "usable")))
+        json_object_set_new(cov, "problem", json_string(why));
+    if (d->covenant != NULL) {
+        json_object_set(cov, "id", json_object_get(d->covenant, "id"));
+        json_object_set(cov, "version", json_object_get(d->covenant, "version"));
+        json_object_set(cov, "valid_from", json_object_get(d->covenant, "valid_from"));
+        json_object_set(cov, "valid_until", json_object_get(d->covenant, "valid_until"));
+    }
+    json_object_set_new(j, "directory", dir);
+    json_object_set_new(j, "covenant", cov);
+    audit_setup_viewed(d, req, "the network directory and covenant");
+    reply_json(reply, 200, j);
+}
+
+/* GET /v1/keys: this organisation's public keys, as its directory entry lists them. */
+static void
+keys_show(struct daemon *d, const struct http_request *req, struct http_reply *reply)
+{
+    struct keys_err kerr = {0};
+    json_t *entry = NULL;
+
+    if (keys_keystore_public_entry(d->ks, &entry, &kerr) != KEYS_OK) {
+        http_reply_error(reply, 500, "keys", "the public entry could not be made: %s", kerr.text);
+        return;
+    }
+    audit_setup_viewed(d, req, "the organisation's public keys");
+    reply_json(reply, 200, json_pack("{s:o}", "entry", entry));
 }
 
 static void
@@ -621,6 +719,18 @@ core_admin_handler(void *ctx, const struct http_request *req, struct http_reply 
     req = &as;
     if (strcmp(path, "/v1/health") == 0 && get) {
         health(d, reply);
+        return;
+    }
+    if (strcmp(path, "/v1/config") == 0 && get) {
+        config_show(d, req, reply);
+        return;
+    }
+    if (strcmp(path, "/v1/directory") == 0 && get) {
+        directory_show(d, req, reply);
+        return;
+    }
+    if (strcmp(path, "/v1/keys") == 0 && get) {
+        keys_show(d, req, reply);
         return;
     }
     if (core_consent_admin(d, req, reply))

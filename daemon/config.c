@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "config.h"
 #include "keys.h"
 
@@ -102,6 +104,65 @@ struct loader {
     struct daemon_config *c;
     struct daemon_err *err;
 };
+
+json_t *
+config_to_json(const struct daemon_config *c)
+{
+    const char *base = (const char *)c;
+    json_t *j = json_object(), *v;
+    char text[32];
+    size_t i, u;
+
+    for (i = 0; j != NULL && i < N_KEYS; i++) {
+        const struct key_def *k = &keys_table[i];
+        const struct config_users *users;
+
+        switch (k->kind) {
+        case KIND_PATH:
+            v = base[k->offset] != '\0' ? json_string(base + k->offset) : json_null();
+            break;
+        case KIND_LISTEN:
+            v = json_string(c->listen);
+            break;
+        case KIND_WEB:
+            v = c->web_listen[0] != '\0' ? json_string(c->web_listen) : json_null();
+            break;
+        case KIND_MODE:
+            snprintf(text, sizeof text, "%04o", c->admin_socket_mode);
+            v = json_string(text);
+            break;
+        case KIND_GROUP:
+            v = c->admin_group[0] != '\0' ? json_string(c->admin_group) : json_null();
+            break;
+        case KIND_RUNUSER:
+            v = c->run_user[0] != '\0' ? json_string(c->run_user) : json_null();
+            break;
+        case KIND_SIZE:
+            v = json_integer((json_int_t) * (const size_t *)(const void *)(base + k->offset));
+            break;
+        case KIND_SECONDS:
+        case KIND_COUNT:
+            v = json_integer((json_int_t) * (const unsigned *)(const void *)(base + k->offset));
+            break;
+        case KIND_LOGLEVEL:
+            v = json_string(level_names[c->log_level]);
+            break;
+        case KIND_USERS:
+            users = (const struct config_users *)(const void *)(base + k->offset);
+            v = json_array();
+            for (u = 0; v != NULL && u < users->n; u++)
+                json_array_append_new(v, json_integer((json_int_t)users->uid[u]));
+            break;
+        default:
+            v = json_null();
+        }
+        if (v == NULL || json_object_set_new(j, k->name, v) != 0) {
+            json_decref(j);
+            return NULL;
+        }
+    }
+    return j;
+}
 
 void
 config_defaults(struct daemon_config *c)

@@ -86,8 +86,8 @@ struct daemon_config {
     char tokens[CONFIG_PATH_MAX]; /* the bearer tokens file; "" = none */
 
     /* optional: the web page for caseworkers and the privacy officer (daemon/web.c), plain HTTP
-     * on a loopback address, "127.0.0.1:8480" or "[::1]:8480" (port 0: any); "" = none. It
-     * needs tokens: a web request is who its token says, never a local user. */
+     * on a loopback address, "127.0.0.1:8480" or "[::1]:8480" (port 0: any); "" = none. People
+     * log in with a token: a web request is who its token says, never a local user. */
     char web_listen[CONFIG_HOST_MAX + 8];
     char web_root[CONFIG_PATH_MAX]; /* the page's static files; default CONFIG_WEB_ROOT */
 };
@@ -96,6 +96,13 @@ struct daemon_config {
 #define CONFIG_WEB_ROOT "/usr/share/baton/web"
 
 /* Fills c with the defaults: every optional key at its default, every required one empty. */
+/* The configuration in force as one JSON object, a member per key of batond.conf.example:
+ * paths, addresses and names as strings (null when not set), sizes, durations (seconds) and
+ * counts as numbers, the role keys as arrays of uids. It holds no secret (the passphrase file's
+ * path, not its content). NULL when out of memory. */
+struct json_t;
+struct json_t *config_to_json(const struct daemon_config *c);
+
 void config_defaults(struct daemon_config *c);
 
 /*

@@ -29,6 +29,9 @@
  */
 static const struct roles_rule rules[] = {
     {"GET", "/v1/health", ROLES_ANYONE | ROLES_ALL, "see whether batond runs"},
+    {"GET", "/v1/config", AD, "read batond's configuration"},
+    {"GET", "/v1/directory", AD, "read the network directory and covenant in force"},
+    {"GET", "/v1/keys", AD, "read this organisation's public keys"},
     {"POST", "/v1/send", CW, "send a form"},
     {"GET", "/v1/outbox", CW | PO, "list the outbox"},
     {"GET", "/v1/outbox/*", CW | PO, "see how far a handover got"},

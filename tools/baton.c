@@ -30,6 +30,8 @@ const struct cli_command cli_commands[] = {
     {"consent", "register, list, show or withdraw consents", cmd_consent, cmd_consent_help},
     {"audit", "the audit trail, access reports, register, figures, retention", cmd_audit,
      cmd_audit_help},
+    {"setup", "what the running batond works with: configuration, directory, keys", cmd_setup,
+     cmd_setup_help},
     {NULL, NULL, NULL, NULL},
 };
 

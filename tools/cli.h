@@ -69,6 +69,8 @@ int cmd_consent(int argc, char **argv); /* tools/consent.c: the consent register
 void cmd_consent_help(FILE *out);
 int cmd_audit(int argc, char **argv); /* tools/audit.c: the privacy officer's command */
 void cmd_audit_help(FILE *out);
+int cmd_setup(int argc, char **argv); /* tools/setup.c: the administrator's view */
+void cmd_setup_help(FILE *out);
 
 /* An option a command accepts: "--name", with an optional one-letter alias ("-h"). */
 struct cli_option {

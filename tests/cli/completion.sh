@@ -49,7 +49,7 @@ comp ""
 has "every command of tools/baton.c, and help" help \
     $(sed -n 's/^ *{"\([a-z][a-z-]*\)", "[^"]*",.*/\1/p' "$SRC/tools/baton.c")
 comp se
-exactly "'se' completes to seal and send" seal send
+exactly "'se' completes to seal, send and setup" seal send setup
 comp help ac
 exactly "'help ac' completes to accept" accept
 comp --v

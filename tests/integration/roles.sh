@@ -5,7 +5,7 @@
 # administrator roles to uids that are not the test's, so that the test's own uid gets nothing
 # without a token. The caseworker sends and reads a form; the privacy officer gets the audit and
 # the listings but 403 on a form's content (and the refusal is audited with who asked); the
-# administrator may not send; no token, a wrong token or a token file others may read: refused.
+# administrator may not send, and alone sees the set-up (configuration, directory, keys); no token, a wrong token or a token file others may read: refused.
 # A daemon without roles configured warns at start and still lets its own user do everything.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -162,6 +162,28 @@ check "... audited with the caseworker's token" \
     test "$(actor gemeente accepted "$id" | grep -c 'token desk (uid .*), caseworker')" = 1
 waitfor 15 as "$TOK_PO" is_state school "$id" accepted
 check "the school's privacy officer sees the handover accepted (outbox status)" test $? -eq 0
+
+# ---- the administrator's view of the set-up: configuration, directory, keys ----
+as "$TOK_AD" b school setup config
+check "the administrator reads the configuration (baton setup config)" test $rc -eq 0
+check "... with the keys in force" grep -Eq '^  delivery_workers +4$' "$W/out"
+check "... and the tokens file's path" grep -q "tokens .*$W/school/tokens" "$W/out"
+as "$TOK_AD" b school setup directory
+check "the administrator reads the directory and covenant (baton setup directory)" test $rc -eq 0
+check "... with the members" grep -q "$OIN_GEM" "$W/out"
+check "... and both usable" test "$(grep -c '^  usable *true$' "$W/out")" = 2
+as "$TOK_AD" b school setup keys --json
+check "the administrator reads the public keys (baton setup keys)" test $rc -eq 0
+check "... the entry with its TLS pin, no private key" \
+    sh -c "grep -q '\"tls_pin\"' '$W/out' && ! grep -q '\"d\":' '$W/out'"
+check "the looks are audited as setup-viewed, with the administrator's token" \
+    test "$("$HELPER" query "$W/school/store.db" "SELECT count(*) FROM audit WHERE event = 'setup-viewed' AND actor LIKE 'token ops%administrator'")" = 3
+as "$TOK_CW" b school setup config
+check "a caseworker may not read the configuration: exit 1" test $rc -eq 1
+check "... 'your role caseworker may not read batond's configuration'" \
+    grep -q "your role caseworker may not read batond's configuration" "$W/err"
+as "$TOK_PO" api school GET /v1/keys
+check "a privacy officer may not read the keys either (403)" test "$code" = 403
 
 # ---- a daemon without roles: warns, its own user does everything ----
 start uwv || finish

@@ -1056,7 +1056,9 @@ open_reader(struct store *s, const char *path, struct daemon_err *err)
     }
     sqlite3_extended_result_codes(r->db, 1);
     sqlite3_busy_timeout(r->db, STORE_BUSY_TIMEOUT_MS);
-    rc = exec(r, "PRAGMA query_only = ON", "setting up the database's reader", err);
+    /* Its reads are look-ups by key and short scans: a small page cache (1 MiB) serves them. */
+    rc = exec(r, "PRAGMA query_only = ON; PRAGMA cache_size = -1024",
+              "setting up the database's reader", err);
     if (rc != DAEMON_OK) {
         close_conn(r);
         return rc;

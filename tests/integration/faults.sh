@@ -61,8 +61,12 @@ for mode in silent slow garbage; do
     wait "$FAKE" 2>/dev/null
 done
 rss_last=$(rss)
-check "the school's memory stays flat across the three bad peers (${rss_first} kB -> ${rss_last} kB)" \
-    test "$rss_last" -le $((rss_first + 4096))
+# 4 MiB of slack (SQLite's page caches filling, buffers); under AddressSanitizer also its
+# quarantine (4 MiB above), which fills with freed memory before it is reused.
+slack=4096
+grep -q libasan "/proc/$PID_school/maps" 2>/dev/null && slack=$((slack + 4096))
+check "the school's memory stays flat across the three bad peers (${rss_first} kB -> ${rss_last} kB, at most +$slack)" \
+    test "$rss_last" -le $((rss_first + slack))
 
 start uwv || finish
 all_there() {

@@ -24,6 +24,8 @@ if [ "$(id -u)" -eq 0 ]; then
     # Core files allowed for this shell and what it starts: batond must turn them off itself.
     ulimit -c unlimited 2>/dev/null || ulimit -c 1000000 2>/dev/null
     start gemeente || finish
+    # It drops root just after it says "started": wait for the line that says it did.
+    waitfor 20 grep -q 'privileges running as user nobody' "$W/gemeente/log"
     status=/proc/$PID_gemeente/status
     nobody=$(id -u nobody)
     check "after start batond runs as nobody: real, effective, saved and file uid $nobody" \

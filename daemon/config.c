@@ -369,66 +369,72 @@ too_long:
                      q, CONFIG_PATH_MAX - 1);
 }
 
-static enum daemon_status
-set_listen(struct loader *ld, const char *value)
+/* Parses "ADDRESS:PORT" or "[ADDRESS]:PORT" (a numeric IPv4 or IPv6 address, a port from 0 to
+ * 65535) into *sa (port set), host (without brackets) and *port: 0, -1 when the address part is
+ * not one, -2 when the port is not. */
+static int
+parse_address(const char *value, struct sockaddr_storage *sa, socklen_t *sa_len,
+              char host[CONFIG_HOST_MAX], unsigned long *port)
 {
-    struct daemon_config *c = ld->c;
-    char host[CONFIG_HOST_MAX];
-    const char *colon, *h = value, *hend;
-    unsigned long port;
-    char q[CONFIG_QUOTE_MAX * 4 + 8];
-    struct sockaddr_in *sin = (struct sockaddr_in *)&c->listen_addr;
-    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&c->listen_addr;
+    struct sockaddr_in *sin = (struct sockaddr_in *)sa;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)sa;
+    const char *h = value, *hend, *colon;
     int v6 = value[0] == '[';
 
-    quote(q, sizeof q, value, strlen(value));
-    colon = strrchr(value, ':');
+    memset(sa, 0, sizeof *sa);
+    *sa_len = 0;
     if (v6) {
         h = value + 1;
         hend = strchr(h, ']');
         if (hend == NULL || hend[1] != ':')
-            goto bad;
+            return -1;
         colon = hend + 1;
     } else {
+        colon = strrchr(value, ':');
         if (colon == NULL)
-            goto bad;
+            return -1;
         hend = colon;
     }
-    if ((size_t)(hend - h) >= sizeof host || hend == h)
-        goto bad;
+    if ((size_t)(hend - h) >= CONFIG_HOST_MAX || hend == h)
+        return -1;
     memcpy(host, h, (size_t)(hend - h));
     host[hend - h] = '\0';
-    memset(&c->listen_addr, 0, sizeof c->listen_addr);
-    if (v6) {
-        if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
-            goto bad;
-        sin6->sin6_family = AF_INET6;
-        c->listen_addr_len = sizeof *sin6;
-    } else {
-        if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
-            goto bad;
-        sin->sin_family = AF_INET;
-        c->listen_addr_len = sizeof *sin;
-    }
-    if (parse_digits(colon + 1, strlen(colon + 1), &port) != 1 || port > 65535)
+    if (v6 ? inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1
+           : inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+        return -1;
+    sa->ss_family = v6 ? AF_INET6 : AF_INET;
+    if (parse_digits(colon + 1, strlen(colon + 1), port) != 1 || *port > 65535)
+        return -2;
+    if (v6)
+        sin6->sin6_port = htons((uint16_t)*port);
+    else
+        sin->sin_port = htons((uint16_t)*port);
+    *sa_len = v6 ? sizeof *sin6 : sizeof *sin;
+    return 0;
+}
+
+static enum daemon_status
+set_listen(struct loader *ld, const char *value)
+{
+    struct daemon_config *c = ld->c;
+    char host[CONFIG_HOST_MAX], q[CONFIG_QUOTE_MAX * 4 + 8];
+    unsigned long port = 0;
+    int r = parse_address(value, &c->listen_addr, &c->listen_addr_len, host, &port);
+
+    quote(q, sizeof q, value, strlen(value));
+    if (r == -2)
         return line_fail(ld, DAEMON_ECONFIG,
                          "listen must end in a port from 0 to 65535 (0: any free port), not \"%s\"",
                          q);
-    if (v6)
-        sin6->sin6_port = htons((uint16_t)port);
-    else
-        sin->sin_port = htons((uint16_t)port);
+    if (r != 0)
+        return line_fail(ld, DAEMON_ECONFIG,
+                         "listen must be an IP address and a port, such as 127.0.0.1:8443, "
+                         "0.0.0.0:8443 or [::1]:8443 (host names are not looked up), not \"%s\"",
+                         q);
     memcpy(c->listen_host, host, strlen(host) + 1);
-    snprintf(c->listen, sizeof c->listen, v6 ? "[%s]:%lu" : "%s:%lu", host, port);
+    snprintf(c->listen, sizeof c->listen, value[0] == '[' ? "[%s]:%lu" : "%s:%lu", host, port);
     c->listen_port = (unsigned)port;
     return DAEMON_OK;
-bad:
-    memset(&c->listen_addr, 0, sizeof c->listen_addr);
-    c->listen_addr_len = 0;
-    return line_fail(ld, DAEMON_ECONFIG,
-                     "listen must be an IP address and a port, such as 127.0.0.1:8443, "
-                     "0.0.0.0:8443 or [::1]:8443 (host names are not looked up), not \"%s\"",
-                     q);
 }
 
 /* web_listen: ADDRESS:PORT like listen, but only on a loopback address: the page is plain HTTP,
@@ -437,49 +443,33 @@ static enum daemon_status
 set_web_listen(struct loader *ld, const char *value)
 {
     char host[CONFIG_HOST_MAX], q[CONFIG_QUOTE_MAX * 4 + 8];
-    const char *h = value, *hend, *colon;
-    struct in6_addr a6;
-    struct in_addr a4;
-    unsigned long port;
-    int v6 = value[0] == '[';
+    struct sockaddr_storage sa;
+    socklen_t sa_len;
+    unsigned long port = 0;
+    int r = parse_address(value, &sa, &sa_len, host, &port);
 
     quote(q, sizeof q, value, strlen(value));
-    if (v6) {
-        h = value + 1;
-        hend = strchr(h, ']');
-        if (hend == NULL || hend[1] != ':')
-            goto bad;
-        colon = hend + 1;
-    } else {
-        colon = strrchr(value, ':');
-        if (colon == NULL)
-            goto bad;
-        hend = colon;
-    }
-    if ((size_t)(hend - h) >= sizeof host || hend == h)
-        goto bad;
-    memcpy(host, h, (size_t)(hend - h));
-    host[hend - h] = '\0';
-    if (v6 ? inet_pton(AF_INET6, host, &a6) != 1 : inet_pton(AF_INET, host, &a4) != 1)
-        goto bad;
-    if (v6 ? !IN6_IS_ADDR_LOOPBACK(&a6) : (ntohl(a4.s_addr) >> 24) != 127)
+    if (r == -1)
+        return line_fail(ld, DAEMON_ECONFIG,
+                         "web_listen must be a loopback IP address and a port, such as "
+                         "127.0.0.1:8480 or [::1]:8480 (host names are not looked up), not \"%s\"",
+                         q);
+    if (sa.ss_family == AF_INET6
+            ? !IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)&sa)->sin6_addr)
+            : (ntohl(((struct sockaddr_in *)&sa)->sin_addr.s_addr) >> 24) != 127)
         return line_fail(ld, DAEMON_ECONFIG,
                          "web_listen \"%s\" is not a loopback address: the web page is plain HTTP "
                          "and is served to this machine only (127.0.0.1:PORT or [::1]:PORT); "
                          "put a TLS proxy in front for others",
                          q);
-    if (parse_digits(colon + 1, strlen(colon + 1), &port) != 1 || port > 65535)
+    if (r == -2)
         return line_fail(ld, DAEMON_ECONFIG,
                          "web_listen must end in a port from 0 to 65535 (0: any free port), not "
                          "\"%s\"",
                          q);
-    snprintf(ld->c->web_listen, sizeof ld->c->web_listen, v6 ? "[%s]:%lu" : "%s:%lu", host, port);
+    snprintf(ld->c->web_listen, sizeof ld->c->web_listen, value[0] == '[' ? "[%s]:%lu" : "%s:%lu",
+             host, port);
     return DAEMON_OK;
-bad:
-    return line_fail(ld, DAEMON_ECONFIG,
-                     "web_listen must be a loopback IP address and a port, such as 127.0.0.1:8480 "
-                     "or [::1]:8480 (host names are not looked up), not \"%s\"",
-                     q);
 }
 
 static enum daemon_status

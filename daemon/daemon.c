@@ -186,8 +186,8 @@ fail:
     return rc;
 }
 
-static void
-http_log(void *ctx, const char *line)
+void
+core_http_log(void *ctx, const char *line)
 {
     /* The server's lines name themselves; the event name says it already. */
     if (strncmp(line, "http: ", 6) == 0)
@@ -222,7 +222,7 @@ daemon_start(struct daemon *d, struct daemon_err *err)
     po.timeout_s = d->cfg->connection_timeout;
     po.max_connections = d->cfg->max_connections;
     po.handler = core_peer_handler;
-    po.log = http_log;
+    po.log = core_http_log;
     po.ctx = d;
     rc = http_start(&po, &d->peer, err);
     keys_secret_free(key_pem);
@@ -237,7 +237,7 @@ daemon_start(struct daemon *d, struct daemon_err *err)
     ao.timeout_s = d->cfg->connection_timeout;
     ao.max_connections = d->cfg->max_connections;
     ao.handler = core_admin_handler;
-    ao.log = http_log;
+    ao.log = core_http_log;
     ao.ctx = d;
     rc = http_start(&ao, &d->admin, err);
     if (rc == DAEMON_OK)

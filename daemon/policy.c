@@ -229,37 +229,6 @@ purposes_with_route(const json_t *covenant, const char *form, const char *from, 
 
 /* ---- the form's schema: categories per field ---- */
 
-/* The schema a "$ref" names: "urn:baton:defs:1#/$defs/NAME" (or a catalogue $id alone). */
-static const json_t *
-deref(const struct forms_catalogue *cat, const json_t *site)
-{
-    const char *ref = json_string_value(json_object_get(site, "$ref"));
-    const struct forms_schema *s;
-    char base[200];
-    const char *hash;
-    const json_t *node;
-    size_t len;
-
-    if (ref == NULL)
-        return NULL;
-    hash = strchr(ref, '#');
-    len = hash != NULL ? (size_t)(hash - ref) : strlen(ref);
-    if (len == 0 || len >= sizeof base)
-        return NULL;
-    memcpy(base, ref, len);
-    base[len] = '\0';
-    s = forms_catalogue_find(cat, base);
-    if (s == NULL)
-        return NULL;
-    node = forms_schema_json(s);
-    if (hash == NULL || hash[1] == '\0')
-        return node;
-    /* Only "/$defs/NAME" pointers occur in the catalogue. */
-    if (strncmp(hash + 1, "/$defs/", 7) != 0)
-        return NULL;
-    return json_object_get(json_object_get(node, "$defs"), hash + 8);
-}
-
 struct walk {
     const struct forms_catalogue *cat;
     json_t *categories; /* object used as a set */
@@ -272,7 +241,7 @@ add_categories(struct walk *w, const json_t *site, const char *path, int *is_bsn
 {
     int depth;
 
-    for (depth = 0; site != NULL && depth < 8; depth++, site = deref(w->cat, site)) {
+    for (depth = 0; site != NULL && depth < 8; depth++, site = forms_schema_deref(w->cat, site)) {
         const char *c = json_string_value(json_object_get(site, "x-category"));
 
         if (c == NULL)
@@ -285,21 +254,6 @@ add_categories(struct walk *w, const json_t *site, const char *path, int *is_bsn
                 w->oom = 1;
         }
     }
-}
-
-/* The keyword k of site or of what its $ref chain names. */
-static const json_t *
-keyword(const struct forms_catalogue *cat, const json_t *site, const char *k)
-{
-    int depth;
-
-    for (depth = 0; site != NULL && depth < 8; depth++, site = deref(cat, site)) {
-        const json_t *v = json_object_get(site, k);
-
-        if (v != NULL)
-            return v;
-    }
-    return NULL;
 }
 
 /* Appends "/" + the RFC 6901 escape of key to path (of len bytes); 0 when it does not fit. */
@@ -344,7 +298,7 @@ walk_categories(struct walk *w, const json_t *site, const json_t *inst, char *pa
     if (depth > 0)
         add_categories(w, site, path, &is_bsn);
     if (json_is_object(inst)) {
-        const json_t *props = keyword(w->cat, site, "properties");
+        const json_t *props = forms_schema_keyword(w->cat, site, "properties");
 
         json_object_foreach ((json_t *)inst, key, v) {
             if (!ptr_child(path, PTR_MAX, key)) {
@@ -355,7 +309,7 @@ walk_categories(struct walk *w, const json_t *site, const json_t *inst, char *pa
             path[n] = '\0';
         }
     } else if (json_is_array(inst)) {
-        const json_t *items = keyword(w->cat, site, "items");
+        const json_t *items = forms_schema_keyword(w->cat, site, "items");
 
         json_array_foreach (inst, i, v) {
             char idx[24];

@@ -706,34 +706,6 @@ when_text(time_t t, char *buf, size_t size)
 
 /* ---- data categories from the catalogue (the register) ---- */
 
-static const json_t *
-schema_deref(struct daemon *d, const json_t *site)
-{
-    const char *ref = s_of(site, "$ref"), *hash;
-    const struct forms_schema *s;
-    const json_t *node;
-    char base[200];
-    size_t len;
-
-    if (ref == NULL)
-        return NULL;
-    hash = strchr(ref, '#');
-    len = hash != NULL ? (size_t)(hash - ref) : strlen(ref);
-    if (len == 0 || len >= sizeof base)
-        return NULL;
-    memcpy(base, ref, len);
-    base[len] = '\0';
-    s = forms_catalogue_find(d->cat, base);
-    if (s == NULL)
-        return NULL;
-    node = forms_schema_json(s);
-    if (hash == NULL || hash[1] == '\0')
-        return node;
-    if (strncmp(hash + 1, "/$defs/", 7) != 0)
-        return NULL;
-    return json_object_get(json_object_get(node, "$defs"), hash + 8);
-}
-
 /* Adds every x-category at site and below it (properties, items, $ref) to set. */
 static void
 collect_categories(struct daemon *d, const json_t *site, json_t *set, int depth)
@@ -749,7 +721,7 @@ collect_categories(struct daemon *d, const json_t *site, json_t *set, int depth)
     json_object_foreach ((json_t *)json_object_get(site, "properties"), k, v)
         collect_categories(d, v, set, depth + 1);
     collect_categories(d, json_object_get(site, "items"), set, depth + 1);
-    collect_categories(d, schema_deref(d, site), set, depth + 1);
+    collect_categories(d, forms_schema_deref(d->cat, site), set, depth + 1);
 }
 
 /* The property at JSON Pointer ptr ("/a/b") of a schema, following $ref; NULL when none. */
@@ -769,7 +741,7 @@ schema_at(struct daemon *d, const json_t *schema, const char *ptr)
         for (depth = 0; site != NULL && next == NULL && depth < REPORTS_SCHEMA_DEPTH; depth++) {
             next = json_object_get(json_object_get(site, "properties"), part);
             if (next == NULL)
-                site = schema_deref(d, site);
+                site = forms_schema_deref(d->cat, site);
         }
         site = next;
         p = e != NULL ? e : p + strlen(p);

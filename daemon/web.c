@@ -56,14 +56,6 @@ set_hosts(struct core_web *w, const char *listen, unsigned port)
     snprintf(w->hosts[1], sizeof w->hosts[1], "localhost:%u", port);
 }
 
-static void
-web_log(void *ctx, const char *line)
-{
-    if (strncmp(line, "http: ", 6) == 0)
-        line += 6;
-    core_log(ctx, CONFIG_LOG_WARNING, "web", NULL, NULL, "%s", line);
-}
-
 enum daemon_status
 core_web_start(struct daemon *d, struct daemon_err *err)
 {
@@ -101,7 +93,7 @@ core_web_start(struct daemon *d, struct daemon_err *err)
     o.timeout_s = d->cfg->connection_timeout;
     o.max_connections = d->cfg->max_connections;
     o.handler = core_web_handler;
-    o.log = web_log;
+    o.log = core_http_log;
     o.ctx = d;
     d->web = w; /* before the first request can arrive */
     rc = http_start(&o, &w->server, err);
@@ -287,45 +279,6 @@ static_file(struct daemon *d, const char *path, struct http_reply *reply)
 /* A form nests about 8 levels; deeper $ref chains or nesting are not rendered further. */
 #define WEB_RENDER_DEPTH 32
 
-/* The schema a $ref names, or NULL. */
-static const json_t *
-deref(const struct forms_catalogue *cat, const json_t *schema)
-{
-    const char *ref = json_string_value(json_object_get(schema, "$ref"));
-    const struct forms_schema *fs = ref != NULL ? forms_catalogue_find(cat, ref) : NULL;
-
-    return fs != NULL ? forms_schema_json(fs) : NULL;
-}
-
-/* A keyword of schema or, when it has none, of what its $refs lead to. */
-static const json_t *
-keyword(const struct forms_catalogue *cat, const json_t *schema, const char *name)
-{
-    const json_t *v;
-    int hops;
-
-    for (hops = 0; schema != NULL && hops < WEB_RENDER_DEPTH; hops++) {
-        v = json_object_get(schema, name);
-        if (v != NULL)
-            return v;
-        schema = deref(cat, schema);
-    }
-    return NULL;
-}
-
-/* The label of a member: the schema's "title" (Dutch), or "x-en"."title" in English. */
-static const char *
-label(const struct forms_catalogue *cat, const json_t *schema, enum forms_lang lang,
-      const char *fallback)
-{
-    const char *nl = json_string_value(keyword(cat, schema, "title"));
-    const char *en = json_string_value(json_object_get(keyword(cat, schema, "x-en"), "title"));
-
-    if (lang == FORMS_LANG_EN && en != NULL)
-        return en;
-    return nl != NULL ? nl : (en != NULL ? en : fallback);
-}
-
 static json_t *render_value(const struct forms_catalogue *cat, const json_t *v,
                             const json_t *schema, enum forms_lang lang, int depth);
 
@@ -375,8 +328,8 @@ static json_t *
 render_value(const struct forms_catalogue *cat, const json_t *v, const json_t *schema,
              enum forms_lang lang, int depth)
 {
-    const json_t *props = keyword(cat, schema, "properties"),
-                 *items = keyword(cat, schema, "items"), *member;
+    const json_t *props = forms_schema_keyword(cat, schema, "properties"),
+                 *items = forms_schema_keyword(cat, schema, "items"), *member;
     json_t *list = json_array();
     const char *name;
     char num[32];
@@ -387,9 +340,9 @@ render_value(const struct forms_catalogue *cat, const json_t *v, const json_t *s
     if (json_is_object(v)) {
         json_object_foreach ((json_t *)props, name, member) {
             if (json_object_get(v, name) != NULL && strcmp(name, "$schema") != 0)
-                json_array_append_new(list,
-                                      render_entry(cat, name, label(cat, member, lang, name),
-                                                   json_object_get(v, name), member, lang, depth));
+                json_array_append_new(
+                    list, render_entry(cat, name, forms_schema_label(cat, member, lang, name),
+                                       json_object_get(v, name), member, lang, depth));
         }
         json_object_foreach ((json_t *)v, name, member) {
             if (json_object_get(props, name) == NULL && strcmp(name, "$schema") != 0)
@@ -432,8 +385,8 @@ render_form(struct daemon *d, const struct http_request *req, struct http_reply 
     fs = type != NULL ? forms_catalogue_find(d->cat, type) : NULL;
     schema = fs != NULL ? forms_schema_json(fs) : NULL;
     rendered = json_pack("{s:s, s:s, s:o}", "lang", lang == FORMS_LANG_EN ? "en" : "nl", "title",
-                         label(d->cat, schema, lang, type != NULL ? type : "-"), "fields",
-                         render_value(d->cat, form, schema, lang, 0));
+                         forms_schema_label(d->cat, schema, lang, type != NULL ? type : "-"),
+                         "fields", render_value(d->cat, form, schema, lang, 0));
     if (rendered != NULL && json_object_set_new(j, "rendered", rendered) == 0)
         http_reply_json(reply, 200, j);
     json_decref(j);
@@ -461,8 +414,9 @@ add_titles(struct daemon *d, const struct http_request *req, struct http_reply *
         type = json_string_value(json_object_get(it, "form_type"));
         fs = type != NULL ? forms_catalogue_find(d->cat, type) : NULL;
         if (fs != NULL)
-            json_object_set_new(it, "form_title",
-                                json_string(label(d->cat, forms_schema_json(fs), lang, type)));
+            json_object_set_new(
+                it, "form_title",
+                json_string(forms_schema_label(d->cat, forms_schema_json(fs), lang, type)));
     }
     if (j != NULL)
         http_reply_json(reply, 200, j);

@@ -622,6 +622,67 @@ forms_schema_json(const struct forms_schema *s)
     return s->json;
 }
 
+#define FORMS_REF_HOPS 32
+
+const json_t *
+forms_schema_deref(const struct forms_catalogue *cat, const json_t *schema)
+{
+    const char *ref = json_string_value(json_object_get(schema, "$ref"));
+    const struct forms_schema *s;
+    const char *hash;
+    char base[256];
+    size_t len;
+    int defs;
+
+    if (cat == NULL || ref == NULL)
+        return NULL;
+    hash = strchr(ref, '#');
+    len = hash != NULL ? (size_t)(hash - ref) : strlen(ref);
+    defs = hash != NULL && strncmp(hash, "#/$defs/", 8) == 0 && strpbrk(hash + 8, "/~%") == NULL;
+    /* The catalogue's own refs: "URI" or "URI#/$defs/NAME", looked up without a copy on the
+     * heap; anything else as forms_catalogue_find reads it. */
+    if (len == 0 || len >= sizeof base || (hash != NULL && hash[1] != '\0' && !defs)) {
+        s = forms_catalogue_find(cat, ref);
+        return s != NULL ? forms_schema_json(s) : NULL;
+    }
+    memcpy(base, ref, len);
+    base[len] = '\0';
+    s = forms_catalogue_find(cat, base);
+    if (s == NULL)
+        return NULL;
+    if (hash == NULL || hash[1] == '\0')
+        return forms_schema_json(s);
+    return json_object_get(json_object_get(forms_schema_json(s), "$defs"), hash + 8);
+}
+
+const json_t *
+forms_schema_keyword(const struct forms_catalogue *cat, const json_t *schema, const char *name)
+{
+    const json_t *v;
+    int hops;
+
+    for (hops = 0; schema != NULL && hops < FORMS_REF_HOPS; hops++) {
+        v = json_object_get(schema, name);
+        if (v != NULL)
+            return v;
+        schema = forms_schema_deref(cat, schema);
+    }
+    return NULL;
+}
+
+const char *
+forms_schema_label(const struct forms_catalogue *cat, const json_t *schema, enum forms_lang lang,
+                   const char *fallback)
+{
+    const char *nl = json_string_value(forms_schema_keyword(cat, schema, "title"));
+    const char *en =
+        json_string_value(json_object_get(forms_schema_keyword(cat, schema, "x-en"), "title"));
+
+    if (lang == FORMS_LANG_EN && en != NULL)
+        return en;
+    return nl != NULL ? nl : (en != NULL ? en : fallback);
+}
+
 const char *
 forms_schema_uri(const struct forms_schema *s)
 {

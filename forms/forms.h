@@ -137,6 +137,23 @@ enum forms_lang {
 };
 #define FORMS_LANG_COUNT 2
 
+/* ---- reading the catalogue's schemas: labels and keywords, following "$ref" ---- */
+
+/* The schema a part of a catalogue schema refers to with "$ref" (a catalogue URI, with a
+ * "#/$defs/NAME" or other fragment), or NULL when it has none or names nothing in cat. Does not
+ * allocate: fit for every field of every form. */
+const json_t *forms_schema_deref(const struct forms_catalogue *cat, const json_t *schema);
+
+/* The keyword name of schema or, when it has none, of the schema its "$ref" leads to, and so on
+ * (at most 32 hops); NULL when none has it. */
+const json_t *forms_schema_keyword(const struct forms_catalogue *cat, const json_t *schema,
+                                   const char *name);
+
+/* The label of the field schema describes: "title" (Dutch) or "x-en"."title" (English), found as
+ * forms_schema_keyword finds them, the other language when one is missing, else fallback. */
+const char *forms_schema_label(const struct forms_catalogue *cat, const json_t *schema,
+                               enum forms_lang lang, const char *fallback);
+
 /* One failed assertion, in the terms of the specification's "basic" output format. */
 struct forms_error {
     char *instance_location;         /* JSON Pointer into the instance ("" is the whole form) */

@@ -15,44 +15,6 @@ struct render {
     enum forms_lang lang;
 };
 
-/* The schema a $ref names, or NULL. */
-static const json_t *
-deref(const struct render *r, const json_t *schema)
-{
-    const char *ref = json_string_value(json_object_get(schema, "$ref"));
-    const struct forms_schema *s = ref != NULL ? forms_catalogue_find(r->cat, ref) : NULL;
-
-    return s != NULL ? forms_schema_json(s) : NULL;
-}
-
-/* A keyword of schema or, when it has none, of what its $refs lead to. */
-static const json_t *
-keyword(const struct render *r, const json_t *schema, const char *name)
-{
-    const json_t *v;
-    int hops;
-
-    for (hops = 0; schema != NULL && hops < RENDER_MAX_DEPTH; hops++) {
-        v = json_object_get(schema, name);
-        if (v != NULL)
-            return v;
-        schema = deref(r, schema);
-    }
-    return NULL;
-}
-
-/* The label of a property in r->lang: "title", or "x-en"."title" in English. */
-static const char *
-label(const struct render *r, const json_t *schema, const char *fallback)
-{
-    const char *nl = json_string_value(keyword(r, schema, "title"));
-    const char *en = json_string_value(json_object_get(keyword(r, schema, "x-en"), "title"));
-
-    if (r->lang == FORMS_LANG_EN && en != NULL)
-        return en;
-    return nl != NULL ? nl : (en != NULL ? en : fallback);
-}
-
 static void
 indent(const struct render *r, int depth)
 {
@@ -110,7 +72,8 @@ render_entry(const struct render *r, const char *lbl, const json_t *v, const jso
 static void
 render_value(const struct render *r, const json_t *v, const json_t *schema, int depth)
 {
-    const json_t *props = keyword(r, schema, "properties"), *items = keyword(r, schema, "items");
+    const json_t *props = forms_schema_keyword(r->cat, schema, "properties"),
+                 *items = forms_schema_keyword(r->cat, schema, "items");
     const json_t *member;
     const char *name;
     char num[32];
@@ -122,7 +85,8 @@ render_value(const struct render *r, const json_t *v, const json_t *schema, int 
         /* In the schema's order, which groups what belongs together; then anything else. */
         json_object_foreach ((json_t *)props, name, member) {
             if (json_object_get(v, name) != NULL && strcmp(name, "$schema") != 0)
-                render_entry(r, label(r, member, name), json_object_get(v, name), member, depth);
+                render_entry(r, forms_schema_label(r->cat, member, r->lang, name),
+                             json_object_get(v, name), member, depth);
         }
         json_object_foreach ((json_t *)v, name, member) {
             if (json_object_get(props, name) == NULL && strcmp(name, "$schema") != 0)
@@ -140,9 +104,9 @@ const char *
 cli_form_title(const struct forms_catalogue *cat, const char *form_type, enum forms_lang lang)
 {
     const struct forms_schema *s = form_type != NULL ? forms_catalogue_find(cat, form_type) : NULL;
-    struct render r = {stdout, cat, lang};
 
-    return label(&r, s != NULL ? forms_schema_json(s) : NULL, form_type != NULL ? form_type : "-");
+    return forms_schema_label(cat, s != NULL ? forms_schema_json(s) : NULL, lang,
+                              form_type != NULL ? form_type : "-");
 }
 
 void

@@ -503,6 +503,51 @@ covenant_example_keeps_required_fields(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* Reading labels and keywords through "$ref": the handover's young person is a $ref to the
+ * definitions, whose BSN field is a $ref to the BSN definition with its own labels. */
+static void
+labels_and_keywords_follow_refs(void **state)
+{
+    const struct forms_catalogue *cat = *state;
+    const struct forms_schema *s =
+        forms_catalogue_find(cat, "urn:baton:form:school-leaver-handover:1");
+    const json_t *root, *yp, *props, *bsn, *def;
+
+    assert_non_null(s);
+    root = forms_schema_json(s);
+    yp = json_object_get(forms_schema_keyword(cat, root, "properties"), "young_person");
+    assert_non_null(yp);
+    /* Its own title first, before the one its $ref leads to. */
+    assert_string_equal(forms_schema_label(cat, yp, FORMS_LANG_NL, "-"), "Jongere");
+    assert_string_equal(forms_schema_label(cat, yp, FORMS_LANG_EN, "-"), "Young person");
+    /* Its properties are only in the definition its $ref names. */
+    assert_null(json_object_get(yp, "properties"));
+    def = forms_schema_deref(cat, yp);
+    assert_non_null(def);
+    assert_ptr_equal(def, json_object_get(json_object_get(forms_schema_json(forms_catalogue_find(
+                                                              cat, "urn:baton:defs:1")),
+                                                          "$defs"),
+                                          "young-person"));
+    props = forms_schema_keyword(cat, yp, "properties");
+    assert_ptr_equal(props, json_object_get(def, "properties"));
+    bsn = json_object_get(props, "bsn");
+    assert_non_null(bsn);
+    assert_string_equal(json_string_value(forms_schema_keyword(cat, bsn, "x-category")), "bsn");
+    assert_string_equal(forms_schema_label(cat, bsn, FORMS_LANG_EN, "-"),
+                        "Citizen service number (BSN)");
+    /* No $ref, or one naming nothing: NULL; no label: the fallback. */
+    assert_null(forms_schema_deref(cat, root));
+    {
+        json_t *dangling = json_pack("{s:s}", "$ref", "urn:baton:defs:1#/$defs/no-such-thing");
+
+        assert_null(forms_schema_deref(cat, dangling));
+        assert_null(forms_schema_keyword(cat, dangling, "title"));
+        assert_string_equal(forms_schema_label(cat, dangling, FORMS_LANG_NL, "fallback"),
+                            "fallback");
+        json_decref(dangling);
+    }
+}
+
 int
 main(void)
 {
@@ -513,6 +558,7 @@ main(void)
         cmocka_unit_test(every_field_is_labelled),
         cmocka_unit_test(consent_categories_match_field_categories),
         cmocka_unit_test(covenant_example_keeps_required_fields),
+        cmocka_unit_test(labels_and_keywords_follow_refs),
     };
     return cmocka_run_group_tests(tests, setup_catalogue, teardown_catalogue);
 }

@@ -15,7 +15,8 @@
  * Every request is checked first against the permission table of daemon/roles.c (who may make it:
  * caseworker, privacy officer, administrator; what is not in the table is refused, 403 "role").
  * Errors are {"error": <for people>, "code": <short code>, "details"?: [...]}. Query options:
- * limit=N on listings, lang=nl|en for the messages about a form (default en).
+ * limit=N on listings, lang=nl|en for the messages about a form (default en) and for the labels
+ * of the form and its type (form_title, rendered; default nl).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -394,6 +395,28 @@ send_form(struct daemon *d, const struct http_request *req, struct http_reply *r
     json_decref(body);
 }
 
+/* The language of the labels a request asks for (?lang=en or nl; Dutch by default). */
+static enum forms_lang
+query_lang(const struct http_request *req)
+{
+    char lang[8] = "";
+
+    return query_get(req->query, "lang", lang, sizeof lang) && strcmp(lang, "en") == 0
+               ? FORMS_LANG_EN
+               : FORMS_LANG_NL;
+}
+
+/* Adds "form_title", the catalogue's title of the item's "form_type" in lang, to item: people
+ * read "Overdracht schoolverlater", not a URN. */
+static void
+add_title(struct daemon *d, json_t *item, enum forms_lang lang)
+{
+    const char *type = json_string_value(json_object_get(item, "form_type"));
+
+    if (type != NULL)
+        json_object_set_new(item, "form_title", json_string(forms_form_title(d->cat, type, lang)));
+}
+
 static void
 outbox_list(struct daemon *d, const struct http_request *req, struct http_reply *reply)
 {
@@ -418,6 +441,7 @@ outbox_list(struct daemon *d, const struct http_request *req, struct http_reply 
     list = json_array();
     for (i = 0; list != NULL && i < n; i++) {
         it = outbox_item(d, &items[i], now);
+        add_title(d, it, query_lang(req));
         if (it == NULL || json_array_append_new(list, it) != 0) {
             json_decref(list);
             list = NULL;
@@ -491,7 +515,7 @@ outbox_export(struct daemon *d, const char *id, const struct http_request *req,
 }
 
 static void
-outbox_show(struct daemon *d, const char *id, struct http_reply *reply)
+outbox_show(struct daemon *d, const char *id, enum forms_lang lang, struct http_reply *reply)
 {
     struct store_out o = {0};
     struct daemon_err err = {0};
@@ -508,6 +532,7 @@ outbox_show(struct daemon *d, const char *id, struct http_reply *reply)
         return;
     }
     j = outbox_item(d, &o, time(NULL));
+    add_title(d, j, lang);
     events = events_of(d, id);
     if (j == NULL || events == NULL) {
         json_decref(j);
@@ -557,6 +582,7 @@ inbox_list(struct daemon *d, const struct http_request *req, struct http_reply *
     list = json_array();
     for (i = 0; list != NULL && i < n; i++) {
         it = core_inbox_item(d, &items[i]);
+        add_title(d, it, query_lang(req));
         if (it == NULL || json_array_append_new(list, it) != 0) {
             json_decref(list);
             list = NULL;
@@ -566,8 +592,11 @@ inbox_list(struct daemon *d, const struct http_request *req, struct http_reply *
     reply_json(reply, 200, list != NULL ? json_pack("{s:o}", "items", list) : NULL);
 }
 
+/* GET /v1/inbox/ID: the item, its events and, unless erased, the form with "rendered": its
+ * members with the catalogue's labels in lang (forms_render), for people. */
 static void
-inbox_show(struct daemon *d, const char *id, const char *actor, struct http_reply *reply)
+inbox_show(struct daemon *d, const char *id, const char *actor, enum forms_lang lang,
+           struct http_reply *reply)
 {
     const struct forms_limits lim = {.max_bytes = KEYS_MAX_PACKET, .max_depth = 0};
     struct daemon_err err = {0};
@@ -595,6 +624,7 @@ inbox_show(struct daemon *d, const char *id, const char *actor, struct http_repl
     j = core_inbox_item(d, &in);
     if (j == NULL)
         goto oom;
+    add_title(d, j, lang);
     events = events_of(d, id);
     if (events == NULL || json_object_set_new(j, "events", events) != 0)
         goto oom;
@@ -608,6 +638,12 @@ inbox_show(struct daemon *d, const char *id, const char *actor, struct http_repl
         json_object_del(claims, "form");
         if (json_object_set_new(j, "form", form != NULL ? form : json_null()) != 0 ||
             json_object_set(j, "claims", claims) != 0)
+            goto oom;
+        if (json_object_set_new(j, "rendered",
+                                json_pack("{s:s, s:s, s:o*}", "lang",
+                                          lang == FORMS_LANG_EN ? "en" : "nl", "title",
+                                          forms_form_title(d->cat, in.form_type, lang), "fields",
+                                          forms_render(d->cat, in.form_type, form, lang))) != 0)
             goto oom;
         /* The privacy officer must be able to see who read which form about whom. */
         core_form_pseudonym(d, form, subject);
@@ -761,7 +797,7 @@ core_admin_handler(void *ctx, const struct http_request *req, struct http_reply 
         if (!is_id(path + 11, strlen(path + 11)))
             goto not_found;
         {
-            outbox_show(d, path + 11, reply);
+            outbox_show(d, path + 11, query_lang(req), reply);
             return;
         }
     }
@@ -777,7 +813,7 @@ core_admin_handler(void *ctx, const struct http_request *req, struct http_reply 
             withdrawal_inbox_refuse(d, id, reply))
             return;
         if (*rest == '\0' && get) {
-            inbox_show(d, id, req->actor, reply);
+            inbox_show(d, id, req->actor, query_lang(req), reply);
             return;
         }
         if (strcmp(rest, "/accept") == 0 && post) {

@@ -154,6 +154,23 @@ const json_t *forms_schema_keyword(const struct forms_catalogue *cat, const json
 const char *forms_schema_label(const struct forms_catalogue *cat, const json_t *schema,
                                enum forms_lang lang, const char *fallback);
 
+/* The title of form type form_type (a catalogue URI) in lang; form_type itself when the
+ * catalogue has no such type, "-" for NULL. */
+const char *forms_form_title(const struct forms_catalogue *cat, const char *form_type,
+                             enum forms_lang lang);
+
+/*
+ * A form made readable for people: an array with an entry per member, in the schema's order
+ * (which groups what belongs together) and then any other member, or per item of an array
+ * (numbered from 1): {"key", "label", "value"} for a scalar (as text: numbers as written, true
+ * and false as ja/nee or yes/no) and {"key", "label", "fields": [...]} for an object or array.
+ * Labels are the catalogue's, in lang, for form type form_type (a catalogue URI; none known:
+ * the members' names). Nesting beyond 32 levels is left out. A new reference; NULL when out of
+ * memory.
+ */
+json_t *forms_render(const struct forms_catalogue *cat, const char *form_type, const json_t *form,
+                     enum forms_lang lang);
+
 /* One failed assertion, in the terms of the specification's "basic" output format. */
 struct forms_error {
     char *instance_location;         /* JSON Pointer into the instance ("" is the whole form) */

@@ -210,11 +210,6 @@ int cli_refused(const char *command, const char *file, const struct keys_err *er
 
 /* ---- showing a form with the catalogue's labels (tools/render.c) ---- */
 
-/* The catalogue's title of form_type in lang ("title", or "x-en"."title" in English), else
- * form_type itself. */
-const char *cli_form_title(const struct forms_catalogue *cat, const char *form_type,
-                           enum forms_lang lang);
-
 /* Writes form to out for people: one "label: value" line per member, in the schema's order,
  * nested members and items indented two spaces per level from depth, with the labels of the
  * catalogue schema of form_type in lang (a member the schema does not know: its name). Control

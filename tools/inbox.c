@@ -428,7 +428,7 @@ print_show(const struct cli_network *net, const json_t *item, enum forms_lang la
         keys_time_format((time_t)json_integer_value(iat), when);
         admin_field(SW, l->issued, when);
     }
-    snprintf(line, sizeof line, "%s (%s)", cli_form_title(net->cat, type, lang),
+    snprintf(line, sizeof line, "%s (%s)", forms_form_title(net->cat, type, lang),
              type != NULL ? type : "?");
     admin_field(SW, l->form, line);
     admin_field(SW, l->purpose, admin_str(item, "purpose"));

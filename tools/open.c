@@ -120,7 +120,7 @@ show(const struct cli_network *net, const struct keys_packet *p, enum forms_lang
     party_line(net, l->to, p->to);
     claim_line(l->issued, when);
     printf("%-24s ", l->form);
-    cli_put_safe(stdout, cli_form_title(net->cat, p->form_type, lang));
+    cli_put_safe(stdout, forms_form_title(net->cat, p->form_type, lang));
     fputs(" (", stdout);
     cli_put_safe(stdout, p->form_type);
     fputs(")\n", stdout);

@@ -294,7 +294,7 @@ print_status(const json_t *item, enum forms_lang lang)
     snprintf(line, sizeof line, "%s (%s)", name != NULL ? name : "not in the directory",
              to != NULL ? to : "?");
     admin_field(W, "To", line);
-    snprintf(line, sizeof line, "%s (%s)", cli_form_title(net.cat, type, lang),
+    snprintf(line, sizeof line, "%s (%s)", forms_form_title(net.cat, type, lang),
              type != NULL ? type : "?");
     admin_field(W, "Form", line);
     admin_field(W, "Purpose", admin_str(item, "purpose"));

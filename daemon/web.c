@@ -29,6 +29,9 @@ struct core_web {
     unsigned port;
     char hosts[2][WEB_HOST_MAX]; /* the Host values a request may carry */
     char root[CONFIG_PATH_MAX];
+    /* web_root, opened at start while batond may still be root: the files are opened from it,
+     * so that the folders above it need not be open to the user batond drops to. */
+    int root_fd;
 };
 
 /* The files of the page by how their names end, and what they are. */
@@ -87,6 +90,13 @@ core_web_start(struct daemon *d, struct daemon_err *err)
     if (w == NULL)
         return daemon_fail(err, DAEMON_ENOMEM, "out of memory");
     snprintf(w->root, sizeof w->root, "%s", d->cfg->web_root);
+    w->root_fd = open(w->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (w->root_fd < 0) {
+        rc = daemon_fail(err, DAEMON_ECONFIG, "web_root %s cannot be opened: %s", w->root,
+                         strerror(errno));
+        free(w);
+        return rc;
+    }
     o.mode = HTTP_MODE_WEB;
     o.listen = d->cfg->web_listen;
     o.max_body = d->cfg->max_body + 64u * 1024u; /* a form and the request around it */
@@ -99,6 +109,7 @@ core_web_start(struct daemon *d, struct daemon_err *err)
     rc = http_start(&o, &w->server, err);
     if (rc != DAEMON_OK) {
         d->web = NULL;
+        close(w->root_fd);
         free(w);
         return rc;
     }
@@ -115,6 +126,7 @@ core_web_stop(struct daemon *d)
     if (d == NULL || d->web == NULL)
         return;
     http_stop(d->web->server);
+    close(d->web->root_fd);
     free(d->web);
     d->web = NULL;
 }
@@ -236,7 +248,8 @@ static_file(struct daemon *d, const char *path, struct http_reply *reply)
         return;
     }
     snprintf(full, sizeof full, "%s/%s", d->web->root, name);
-    fd = open(full, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    /* name is a plain file name (good_name): it stays in web_root. */
+    fd = openat(d->web->root_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         http_reply_error(reply, 404, "not-found", "no such page: %.200s", path);
         return;

@@ -20,6 +20,9 @@ sha() {
 # webnet: the network, the tokens files and both daemons started with their web pages.
 webnet() {
     net || return 1
+    # The page's files in the test's own folder, which only root may enter: batond, which drops
+    # root once started, serves them from the folder it opened at start.
+    cp -r "$SRC/daemon/web" "$W/web" || return 1
     set -- $("$HELPER" ports 2)
     WEB_school=$1
     WEB_gemeente=$2
@@ -32,7 +35,7 @@ webnet() {
         } >"$W/$org/tokens"
         chmod 600 "$W/$org/tokens"
         eval "wport=\$WEB_$org"
-        conf $org "tokens = tokens" "web_listen = 127.0.0.1:$wport" "web_root = $SRC/daemon/web"
+        conf $org "tokens = tokens" "web_listen = 127.0.0.1:$wport" "web_root = $W/web"
     done
     BATON_TOKEN=$TOK_CW
     export BATON_TOKEN

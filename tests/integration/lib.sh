@@ -202,11 +202,12 @@ conf() {
 # start NAME: starts NAME's daemon and waits until it says it started (ITEST_DAEMON_WAIT s).
 start() {
     [ -f "$W/$1/batond.conf" ] || conf "$1"
+    # Counted before batond starts: a quick one may have said "started" before the count.
+    n=$(grep -c ' started ' "$W/$1/log" 2>/dev/null)
+    want=$((${n:-0} + 1))
     "$BATOND" --config "$W/$1/batond.conf" 2>>"$W/$1/log" &
     eval "PID_$1=$!"
     PIDS="$PIDS $!"
-    n=$(grep -c ' started ' "$W/$1/log" 2>/dev/null)
-    want=$((${n:-0} + 1))
     i=0
     while [ "$(grep -c ' started ' "$W/$1/log" 2>/dev/null)" -lt "$want" ]; do
         i=$((i + 1))

@@ -199,17 +199,23 @@ conf() {
     } >"$W/$name/batond.conf"
 }
 
+# started_lines NAME: how many times NAME's log says batond started; 0 while there is no log yet
+# (the shell that starts batond may not have created it when the count is taken).
+started_lines() {
+    c=$(grep -c ' started ' "$W/$1/log" 2>/dev/null)
+    echo "${c:-0}"
+}
+
 # start NAME: starts NAME's daemon and waits until it says it started (ITEST_DAEMON_WAIT s).
 start() {
     [ -f "$W/$1/batond.conf" ] || conf "$1"
     # Counted before batond starts: a quick one may have said "started" before the count.
-    n=$(grep -c ' started ' "$W/$1/log" 2>/dev/null)
-    want=$((${n:-0} + 1))
+    want=$(($(started_lines "$1") + 1))
     "$BATOND" --config "$W/$1/batond.conf" 2>>"$W/$1/log" &
     eval "PID_$1=$!"
     PIDS="$PIDS $!"
     i=0
-    while [ "$(grep -c ' started ' "$W/$1/log" 2>/dev/null)" -lt "$want" ]; do
+    while [ "$(started_lines "$1")" -lt "$want" ]; do
         i=$((i + 1))
         eval "p=\$PID_$1"
         if [ "$i" -ge $((ITEST_DAEMON_WAIT * 5)) ] || ! kill -0 "$p" 2>/dev/null; then

@@ -56,6 +56,9 @@ static const struct {
                           "Packets and notices from peers answered with a receipt or taken in."},
     [METRICS_PEER_REFUSED] = {"batond_peer_refused_total",
                               "Packets and notices from peers refused."},
+    [METRICS_ROLE_REFUSED] = {"batond_role_refused_total",
+                              "Admin API and web page requests refused for the asker's role, "
+                              "or for an unknown user or token."},
 };
 
 int

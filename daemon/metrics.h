@@ -20,6 +20,7 @@ enum metrics_counter {
     METRICS_UNDELIVERABLE, /* handovers given up after the retry window */
     METRICS_RECEIVED,      /* packets and notices from peers answered with 200 (stored) */
     METRICS_PEER_REFUSED,  /* packets and notices from peers refused */
+    METRICS_ROLE_REFUSED,  /* admin API and web page requests refused for the asker's role */
     METRICS_COUNTERS
 };
 

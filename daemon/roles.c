@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "core.h"
+#include "metrics.h"
 #include "roles.h"
 
 #define CW ROLES_CASEWORKER
@@ -608,6 +609,7 @@ roles_admit(struct daemon *d, const struct http_request *req, struct roles_who *
                     sizeof why))
         return 1;
     packet = path_packet(req->path, id);
+    metrics_count(d, METRICS_ROLE_REFUSED);
     http_reply_error(reply, 403, "role", "%s", why);
     core_log(d, CONFIG_LOG_WARNING, "refused-role", packet, NULL, "%s: %s", who->actor, why);
     core_audit_about(d, time(NULL), "refused-role", packet, NULL, NULL, who->actor,

@@ -30,7 +30,7 @@ web school GET /metrics
 check "GET /metrics: 200, the Prometheus text format 0.0.4" \
     grep -qi '^content-type: text/plain; version=0.0.4' "$W/headers"
 check "batond_up 1" test "$(metric batond_up school)" = 1
-for c in submitted refused delivered retries undeliverable received peer_refused; do
+for c in submitted refused delivered retries undeliverable received peer_refused role_refused; do
     check "batond_${c}_total starts at 0" test "$(metric batond_${c}_total school)" = 0
 done
 
@@ -43,6 +43,12 @@ check "a form with a BSN is refused" test $? -eq 1
 check "school: batond_submitted_total 1" test "$(metric batond_submitted_total school)" = 1
 check "school: batond_refused_total 1" test "$(metric batond_refused_total school)" = 1
 check "school: batond_delivered_total 1" test "$(metric batond_delivered_total school)" = 1
+# A caseworker asking for the audit trail is refused for her role, and counted.
+web school GET '/api/v1/audit?limit=1' -H "Authorization: Bearer $TOK_CW"
+check "a caseworker asking for the audit: 403" test "$code" = 403
+check "school: batond_role_refused_total 1" test "$(metric batond_role_refused_total school)" = 1
+check "school: a role refusal is not a refused submit" \
+    test "$(metric batond_refused_total school)" = 1
 check "school: one handover delivered" \
     test "$(metric 'batond_handovers{direction="out",state="delivered"}' school)" = 1
 check "school: none queued" \

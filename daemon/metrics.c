@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core.h"
@@ -98,6 +99,16 @@ metrics_count(struct daemon *d, enum metrics_counter c)
     if (d == NULL || d->metrics == NULL || (unsigned)c >= METRICS_COUNTERS)
         return;
     atomic_fetch_add_explicit(&d->metrics->counter[c], 1, memory_order_relaxed);
+}
+
+long long
+metrics_now_ms(void)
+{
+    struct timespec t;
+
+    if (clock_gettime(CLOCK_REALTIME, &t) != 0)
+        return (long long)time(NULL) * 1000;
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 void

@@ -31,6 +31,9 @@ void metrics_free(struct daemon *d);
 /* Adds one to counter c. Thread-safe and lock-free; a no-op when d->metrics is NULL. */
 void metrics_count(struct daemon *d, enum metrics_counter c);
 
+/* The real-time clock in milliseconds since the epoch (a submit's created_ms). */
+long long metrics_now_ms(void);
+
 /* Records the time from a submit to its verified receipt, in seconds (the latency histogram). */
 void metrics_latency(struct daemon *d, double seconds);
 

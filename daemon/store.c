@@ -215,8 +215,16 @@ static const char schema_v3[] = "ALTER TABLE audit ADD COLUMN subject TEXT;"
                                 "  PRIMARY KEY (peer, size));"
                                 "ALTER TABLE inbox ADD COLUMN retain_until INTEGER;";
 
+/*
+ * Version 4: a packet's submit in milliseconds (outbox.created_ms), so that the latency histogram
+ * of /metrics measures a delivery on loopback or a LAN, which takes milliseconds, not whole
+ * seconds (outbox.created stays in seconds, as every other time in the store).
+ */
+static const char schema_v4[] = "ALTER TABLE outbox ADD COLUMN created_ms INTEGER;";
+
 /* migrations[v] takes a store from version v to v + 1. */
-static const char *const migrations[STORE_SCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3};
+static const char *const migrations[STORE_SCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3,
+                                                             schema_v4};
 
 /* The tables a baton store of the current version has; anything else in the file is foreign. */
 static const char *const our_tables[] = {
@@ -1085,7 +1093,7 @@ store_close(struct store *s)
 
 #define OUT_COLS                                                                                   \
     "id, kind, to_oin, form_type, purpose, basis, answers, state, created, next_attempt, "         \
-    "attempts, last_error, delivered, decided, by_text, reason, receipt"
+    "attempts, last_error, delivered, decided, by_text, reason, receipt, created_ms"
 
 void
 store_out_clear(struct store_out *o)
@@ -1115,7 +1123,7 @@ store_out_free_list(struct store_out *items, size_t n)
     free(items);
 }
 
-/* Reads a row of OUT_COLS (and the body as column 17 when with_body). */
+/* Reads a row of OUT_COLS (and the body as column 18 when with_body). */
 static enum daemon_status
 out_from_row(sqlite3_stmt *st, int with_body, struct store_out *o, struct daemon_err *err)
 {
@@ -1142,9 +1150,10 @@ out_from_row(sqlite3_stmt *st, int with_body, struct store_out *o, struct daemon
     o->by = col_dup(st, 14, &oom);
     o->reason = col_dup(st, 15, &oom);
     o->receipt = col_dup(st, 16, &oom);
+    o->created_ms = (long long)sqlite3_column_int64(st, 17); /* NULL reads as 0 */
     if (with_body) {
-        const void *b = sqlite3_column_blob(st, 17);
-        int n = sqlite3_column_bytes(st, 17);
+        const void *b = sqlite3_column_blob(st, 18);
+        int n = sqlite3_column_bytes(st, 18);
 
         o->body = malloc((size_t)n + 1);
         if (o->body == NULL) {
@@ -1248,8 +1257,8 @@ store_outbox_add(struct store *s, const struct store_out *o, time_t now,
         goto out;
     rc = prep(s,
               "INSERT INTO outbox (id, kind, to_oin, form_type, purpose, basis, answers, state, "
-              "created, next_attempt, attempts, body, consent_id) VALUES (?, ?, ?, ?, ?, ?, ?, "
-              "'queued', ?, ?, 0, ?, ?)",
+              "created, next_attempt, attempts, body, consent_id, created_ms) VALUES (?, ?, ?, ?, "
+              "?, ?, ?, 'queued', ?, ?, 0, ?, ?, ?)",
               &st, err);
     if (rc != DAEMON_OK)
         goto out;
@@ -1258,7 +1267,9 @@ store_outbox_add(struct store *s, const struct store_out *o, time_t now,
         bind_text(st, 6, o->basis) | bind_text(st, 7, o->answers) |
         sqlite3_bind_int64(st, 8, (sqlite3_int64)now) |
         sqlite3_bind_int64(st, 9, (sqlite3_int64)(o->next_attempt ? o->next_attempt : now)) |
-        bind_blob(st, 10, o->body, o->body_len) | bind_text(st, 11, o->consent_id)) {
+        bind_blob(st, 10, o->body, o->body_len) | bind_text(st, 11, o->consent_id) |
+        (o->created_ms > 0 ? sqlite3_bind_int64(st, 12, (sqlite3_int64)o->created_ms)
+                           : sqlite3_bind_null(st, 12))) {
         rc = db_fail(s, err, "queueing");
         goto out;
     }
@@ -1289,7 +1300,8 @@ store_outbox_due(struct store *s, time_t now, size_t max, int with_body, struct 
                           "next_attempt <= ? ORDER BY next_attempt, created LIMIT ?"
                         /* What picking a row needs; the other columns NULL, not copied. */
                         : "SELECT id, kind, to_oin, NULL, NULL, NULL, answers, state, created, "
-                          "next_attempt, attempts, NULL, NULL, NULL, NULL, NULL, NULL FROM outbox "
+                          "next_attempt, attempts, NULL, NULL, NULL, NULL, NULL, NULL, NULL "
+                          "FROM outbox "
                           "WHERE state = 'queued' AND next_attempt <= ? "
                           "ORDER BY next_attempt, created LIMIT ?",
               &st, err);

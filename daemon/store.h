@@ -18,7 +18,7 @@
 #include "keys.h"
 
 /* The schema version this build writes (PRAGMA user_version); store_open migrates older files. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 /* Bytes of an audit chain hash (SHA-256). */
 #define STORE_HASH_BYTES 32
 /* The store key and every record key: XChaCha20-Poly1305 keys. */
@@ -78,6 +78,9 @@ struct store_out {
     char *consent_id; /* packets under basis consent: the consent record's id; else NULL */
     enum store_out_state state;
     time_t created;
+    /* Packets: the submit in milliseconds since the epoch, for the latency histogram; 0 when not
+     * known (notices, and packets queued before schema version 4). */
+    long long created_ms;
     time_t next_attempt; /* queued rows: when to try next */
     long attempts;
     char *last_error;  /* the last failed attempt's reason, or NULL */

@@ -164,6 +164,7 @@ submit(struct daemon *d, const struct core_send *s, struct http_reply *reply)
     const struct keys_member *m;
     const char *type;
     time_t now = time(NULL);
+    long long now_ms = metrics_now_ms();
     enum keys_status st;
     char *packet = NULL;
     size_t len = 0, i;
@@ -277,6 +278,7 @@ submit(struct daemon *d, const struct core_send *s, struct http_reply *reply)
     o.consent_id = strcmp(s->basis, "consent") == 0 ? (char *)s->consent : NULL;
     o.body = packet;
     o.body_len = len;
+    o.created_ms = now_ms;
     if (store_outbox_add(d->store, &o, now, ev, 3, &err) != DAEMON_OK) {
         http_reply_error(reply, 500, "store", "the form could not be queued: %s", err.text);
         core_log(d, CONFIG_LOG_ERROR, "store-failed", id, s->to, "%s", err.text);

@@ -118,7 +118,8 @@ packet_delivered(struct daemon *d, const struct store_out *o, const unsigned cha
     }
     core_log(d, CONFIG_LOG_INFO, "delivered", o->id, o->to, "%s", detail);
     metrics_count(d, METRICS_DELIVERED);
-    metrics_latency(d, difftime(now, o->created));
+    metrics_latency(d, o->created_ms > 0 ? (double)(metrics_now_ms() - o->created_ms) / 1000
+                                         : difftime(now, o->created));
     /* The recipient's audit checkpoint that came along (keys_notice_answers made sure that the
      * receipt is from the recipient, o->to). */
     peerckpt_keep(d, o->to, o->id, "receipt", n.checkpoint);

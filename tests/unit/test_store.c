@@ -209,6 +209,7 @@ add_packet(struct fx *f, const char *id, time_t now)
     o.basis = "consent";
     o.body = "eyJ.packet.bytes.a.b";
     o.body_len = strlen(o.body);
+    o.created_ms = (long long)now * 1000 + 250;
     assert_int_equal(store_outbox_add(f->s, &o, now, ev, 2, &err), DAEMON_OK);
 }
 
@@ -232,6 +233,7 @@ test_outbox_lifecycle(void **state)
     assert_string_equal(items[0].id, ID1);
     assert_string_equal(items[0].body, "eyJ.packet.bytes.a.b");
     assert_int_equal(items[0].state, STORE_QUEUED);
+    assert_true(items[0].created == T0 && items[0].created_ms == (long long)T0 * 1000 + 250);
     assert_int_equal(next, 0);
     store_out_free_list(items, n);
 
@@ -283,6 +285,7 @@ test_outbox_lifecycle(void **state)
     assert_string_equal(o.by, "A, B");
     assert_string_equal(o.receipt, "receipt.jws.text");
     assert_null(o.last_error);
+    assert_true(o.created_ms == (long long)T0 * 1000 + 250);
     store_out_clear(&o);
 
     assert_int_equal(store_audit_list(f->s, ID1, 100, &au, &n, &err), DAEMON_OK);

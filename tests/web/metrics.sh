@@ -57,6 +57,11 @@ count_=$(metric batond_delivery_seconds_count school)
 check "school: the latency histogram counts the delivery" test "$count_" = 1
 check "school: its +Inf bucket equals its count" \
     test "$(metric 'batond_delivery_seconds_bucket{le="+Inf"}' school)" = "$count_"
+# Measured in milliseconds from the submit: more than none, under five seconds, and not a
+# whole number of seconds (as it would be from the store's times in seconds).
+sum_=$(metric batond_delivery_seconds_sum school)
+check "school: the delivery took a fraction of a second ($sum_ s)" \
+    awk -v s="$sum_" 'BEGIN { exit !(s > 0 && s < 5 && s != int(s)) }'
 web school GET '/api/v1/audit?limit=1000' -H "Authorization: Bearer $TOK_PO"
 n_audit=$(j "$W/out" items.#)
 check "school: batond_audit_entries is the audit trail's length ($n_audit)" \

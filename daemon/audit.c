@@ -216,9 +216,13 @@ struct verify {
     struct core_audit_check *out;
     struct cp_item *cps;
     size_t n_cps, cap_cps;
-    char refused[600];  /* a given checkpoint is unusable: why */
-    long long last_seq; /* of the last entry in the table */
+    char refused[600];                    /* a given checkpoint is unusable: why */
+    long long last_seq;                   /* of the last entry in the table */
+    struct core_audit_progress *progress; /* NULL: none */
 };
+
+/* Entries walked between two updates of a verification's progress. */
+#define PROGRESS_EVERY 1024
 
 /* Records the problem at seq (checkpoint: the size of the checkpoint it is about, or 0) when it
  * comes before the one recorded. */
@@ -438,6 +442,8 @@ walk_chain(sqlite3 *db, struct verify *v, struct daemon_err *err)
 
         c->entries++;
         v->last_seq = seq;
+        if (v->progress != NULL && c->entries % PROGRESS_EVERY == 0)
+            atomic_store_explicit(&v->progress->done, c->entries, memory_order_relaxed);
         /* The checkpoints of this size (and any skipped by a gap) against the stored hash. */
         while (next_cp < v->n_cps && v->cps[next_cp].size <= seq) {
             struct cp_item *cp = &v->cps[next_cp++];
@@ -520,10 +526,29 @@ walk_chain(sqlite3 *db, struct verify *v, struct daemon_err *err)
     }
     if (w.pending)
         name_pending(c, &w, NULL, NULL, 0);
+    if (v->progress != NULL)
+        atomic_store_explicit(&v->progress->done, c->entries, memory_order_relaxed);
 out:
     sqlite3_finalize(st);
     free(b.p);
     free(w.pending_buf.p);
+    return rc;
+}
+
+/* What a verification will walk: the last entry's seq (the table's key, so no scan); entries
+ * removed make the walk end short of it, and the walk's own count is the last word. */
+static enum daemon_status
+progress_total(sqlite3 *db, struct core_audit_progress *progress, struct daemon_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum daemon_status rc = DAEMON_OK;
+
+    if (sqlite3_prepare_v2(db, "SELECT max(seq) FROM audit", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW)
+        rc = daemon_fail(err, DAEMON_ESTORE, "reading the audit trail: %s", sqlite3_errmsg(db));
+    else
+        atomic_store_explicit(&progress->total, sqlite3_column_int64(st, 0), memory_order_relaxed);
+    sqlite3_finalize(st);
     return rc;
 }
 
@@ -564,11 +589,11 @@ judge_checkpoints(struct verify *v)
 
 enum daemon_status
 core_audit_verify_db(sqlite3 *db, const char *oin, const struct keys_trust *trust,
-                     const char *const *extra, size_t n_extra, struct core_audit_check *out,
-                     struct daemon_err *err)
+                     const char *const *extra, size_t n_extra, struct core_audit_progress *progress,
+                     struct core_audit_check *out, struct daemon_err *err)
 {
     struct core_audit_check c;
-    struct verify v = {&c, NULL, 0, 0, "", 0};
+    struct verify v = {&c, NULL, 0, 0, "", 0, progress};
     enum daemon_status rc;
 
     if (db == NULL || oin == NULL || trust == NULL || out == NULL || (n_extra && extra == NULL))
@@ -583,6 +608,8 @@ core_audit_verify_db(sqlite3 *db, const char *oin, const struct keys_trust *trus
     if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         return daemon_fail(err, DAEMON_ESTORE, "reading the audit trail: %s", sqlite3_errmsg(db));
     rc = read_checkpoints(db, &v, oin, trust, extra, n_extra, err);
+    if (rc == DAEMON_OK && progress != NULL)
+        rc = progress_total(db, progress, err);
     if (rc == DAEMON_OK)
         rc = walk_chain(db, &v, err);
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
@@ -600,7 +627,8 @@ core_audit_verify_db(sqlite3 *db, const char *oin, const struct keys_trust *trus
 
 enum daemon_status
 core_audit_verify_file(const char *path, const char *oin, const struct keys_trust *trust,
-                       const char *const *extra, size_t n_extra, struct core_audit_check *out,
+                       const char *const *extra, size_t n_extra,
+                       struct core_audit_progress *progress, struct core_audit_check *out,
                        struct daemon_err *err)
 {
     sqlite3 *db = NULL;
@@ -617,7 +645,7 @@ core_audit_verify_file(const char *path, const char *oin, const struct keys_trus
     sqlite3_busy_timeout(db, 10000);
     /* One pass over the whole table: pages mapped rather than copied into SQLite's cache. */
     sqlite3_exec(db, "PRAGMA mmap_size = " AUDIT_MMAP_BYTES, NULL, NULL, NULL);
-    rc = core_audit_verify_db(db, oin, trust, extra, n_extra, out, err);
+    rc = core_audit_verify_db(db, oin, trust, extra, n_extra, progress, out, err);
     sqlite3_close(db);
     return rc;
 }
@@ -1339,6 +1367,117 @@ check_json(const struct core_audit_check *c)
     return j;
 }
 
+/* ---- a verification's progress ---- */
+
+/* Copies the progress id v[0..len) into out when it is one (CORE_PROGRESS_ID_MIN to _MAX of
+ * A-Z a-z 0-9 - _); else 0 with a 400 that says so. */
+static int
+progress_id(const char *v, size_t len, char out[CORE_PROGRESS_ID_MAX + 1], struct http_reply *reply)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++)
+        if (!((v[i] >= 'A' && v[i] <= 'Z') || (v[i] >= 'a' && v[i] <= 'z') ||
+              (v[i] >= '0' && v[i] <= '9') || v[i] == '-' || v[i] == '_'))
+            break;
+    if (len < CORE_PROGRESS_ID_MIN || len > CORE_PROGRESS_ID_MAX || i < len) {
+        http_reply_error(reply, 400, "bad-request",
+                         "a progress id is %d to %d letters, digits, '-' or '_'",
+                         CORE_PROGRESS_ID_MIN, CORE_PROGRESS_ID_MAX);
+        return 0;
+    }
+    memcpy(out, v, len);
+    out[len] = '\0';
+    return 1;
+}
+
+/* Makes progress findable under id while its verification runs. 1 when it is (or there is no
+ * id, or every slot is taken: the verification runs without progress to show); 0 with a 409
+ * when a verification with that id runs already. */
+static int
+progress_begin(struct daemon *d, const char *id, struct core_audit_progress *progress,
+               struct http_reply *reply)
+{
+    size_t i, free_slot = CORE_PROGRESS_SLOTS;
+
+    if (id[0] == '\0')
+        return 1;
+    pthread_mutex_lock(&d->verify_mu);
+    for (i = 0; i < CORE_PROGRESS_SLOTS; i++) {
+        if (strcmp(d->verifying[i].id, id) == 0) {
+            pthread_mutex_unlock(&d->verify_mu);
+            http_reply_error(reply, 409, "conflict",
+                             "a verification with progress id %s runs already; choose another id",
+                             id);
+            return 0;
+        }
+        if (d->verifying[i].id[0] == '\0' && free_slot == CORE_PROGRESS_SLOTS)
+            free_slot = i;
+    }
+    if (free_slot < CORE_PROGRESS_SLOTS) {
+        snprintf(d->verifying[free_slot].id, sizeof d->verifying[free_slot].id, "%s", id);
+        d->verifying[free_slot].progress = progress;
+    }
+    pthread_mutex_unlock(&d->verify_mu);
+    return 1;
+}
+
+static void
+progress_end(struct daemon *d, const char *id)
+{
+    size_t i;
+
+    if (id[0] == '\0')
+        return;
+    pthread_mutex_lock(&d->verify_mu);
+    for (i = 0; i < CORE_PROGRESS_SLOTS; i++) {
+        if (strcmp(d->verifying[i].id, id) == 0) {
+            d->verifying[i].id[0] = '\0';
+            d->verifying[i].progress = NULL;
+        }
+    }
+    pthread_mutex_unlock(&d->verify_mu);
+}
+
+/* GET /v1/audit/verify/progress?id=ID: entries walked of all, while it runs. */
+static void
+audit_verify_progress(struct daemon *d, const struct http_request *req, struct http_reply *reply)
+{
+    char id[CORE_PROGRESS_ID_MAX + 1];
+    const char *q = req->query != NULL ? req->query : "";
+    long long done = 0, total = 0;
+    int found = 0;
+    size_t i;
+
+    if (strncmp(q, "id=", 3) != 0 || strchr(q, '&') != NULL) {
+        http_reply_error(reply, 400, "bad-request",
+                         "progress takes one parameter: id=ID, the id the verification was "
+                         "started with (POST /v1/audit/verify?progress=ID)");
+        return;
+    }
+    if (!progress_id(q + 3, strlen(q + 3), id, reply))
+        return;
+    pthread_mutex_lock(&d->verify_mu);
+    for (i = 0; i < CORE_PROGRESS_SLOTS && !found; i++) {
+        if (strcmp(d->verifying[i].id, id) == 0) {
+            found = 1;
+            done = atomic_load_explicit(&d->verifying[i].progress->done, memory_order_relaxed);
+            total = atomic_load_explicit(&d->verifying[i].progress->total, memory_order_relaxed);
+        }
+    }
+    pthread_mutex_unlock(&d->verify_mu);
+    if (!found) {
+        http_reply_error(reply, 404, "not-found",
+                         "no verification with progress id %s runs now: it has not begun, or it "
+                         "has ended",
+                         id);
+        return;
+    }
+    reply_json(reply, 200,
+               json_pack("{s:s, s:I, s:I}", "id", id, "done", (json_int_t)done, "total",
+                         (json_int_t)(total > done ? total : done)));
+}
+
 static void
 audit_verify(struct daemon *d, const struct http_request *req, struct http_reply *reply)
 {
@@ -1348,7 +1487,8 @@ audit_verify(struct daemon *d, const struct http_request *req, struct http_reply
     struct daemon_err err = {0};
     struct forms_err ferr = {0};
     const char **extra = NULL;
-    char **owned = NULL;
+    char **owned = NULL, id[CORE_PROGRESS_ID_MAX + 1] = "";
+    struct core_audit_progress progress;
     size_t n = 0, i;
     json_t *body = NULL, *list, *v;
     enum daemon_status rc;
@@ -1359,6 +1499,17 @@ audit_verify(struct daemon *d, const struct http_request *req, struct http_reply
                          "cannot be checked without it",
                          d->dir_problem[0] != '\0' ? d->dir_problem : "see the log");
         return;
+    }
+    atomic_init(&progress.done, 0);
+    atomic_init(&progress.total, 0);
+    if (strcmp(req->method, "POST") == 0 && req->query != NULL && req->query[0] != '\0') {
+        if (strncmp(req->query, "progress=", 9) != 0 || strchr(req->query, '&') != NULL) {
+            http_reply_error(reply, 400, "bad-request",
+                             "a POSTed verify takes progress=ID in its query and nothing else");
+            goto out;
+        }
+        if (!progress_id(req->query + 9, strlen(req->query + 9), id, reply))
+            goto out;
     }
     if (strcmp(req->method, "POST") == 0 && req->body_len > 0) {
         if (forms_parse((const char *)req->body, req->body_len, &lim, &body, &ferr) != FORMS_OK ||
@@ -1418,9 +1569,13 @@ audit_verify(struct daemon *d, const struct http_request *req, struct http_reply
                 if (owned[n] == NULL)
                     goto oom;
                 n++;
+            } else if (strncmp(p, "progress=", 9) == 0) {
+                if (!progress_id(p + 9, (size_t)(e - p - 9), id, reply))
+                    goto out;
             } else if (e > p) {
                 http_reply_error(reply, 400, "bad-request",
-                                 "verify takes checkpoint=JWS parameters only, not \"%.*s\"",
+                                 "verify takes checkpoint=JWS and progress=ID parameters only, "
+                                 "not \"%.*s\"",
                                  (int)((e - p) < 40 ? (e - p) : 40), p);
                 goto out;
             }
@@ -1429,13 +1584,18 @@ audit_verify(struct daemon *d, const struct http_request *req, struct http_reply
         extra = (const char **)owned;
     }
     core_trust(d, &trust);
+    if (!progress_begin(d, id, &progress, reply))
+        goto out;
     if (d->audit_reader != NULL) {
         pthread_mutex_lock(&d->audit_reader_mu);
-        rc = core_audit_verify_db(d->audit_reader, d->me->oin, &trust, extra, n, &c, &err);
+        rc = core_audit_verify_db(d->audit_reader, d->me->oin, &trust, extra, n, &progress, &c,
+                                  &err);
         pthread_mutex_unlock(&d->audit_reader_mu);
     } else {
-        rc = core_audit_verify_file(d->cfg->database, d->me->oin, &trust, extra, n, &c, &err);
+        rc = core_audit_verify_file(d->cfg->database, d->me->oin, &trust, extra, n, &progress, &c,
+                                    &err);
     }
+    progress_end(d, id);
     if (rc != DAEMON_OK) {
         http_reply_error(reply, rc == DAEMON_EREFUSED ? 400 : 500, "store", "%s", err.text);
         goto out;
@@ -1564,6 +1724,10 @@ core_audit_admin(struct daemon *d, const struct http_request *req, struct http_r
     }
     if (strcmp(req->path, "/v1/audit/verify") == 0 && (get || post)) {
         audit_verify(d, req, reply);
+        return 1;
+    }
+    if (strcmp(req->path, "/v1/audit/verify/progress") == 0 && get) {
+        audit_verify_progress(d, req, reply);
         return 1;
     }
     if (strcmp(req->path, "/v1/audit/checkpoints") == 0 && get) {

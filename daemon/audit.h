@@ -4,6 +4,8 @@
 #ifndef BATON_DAEMON_AUDIT_H
 #define BATON_DAEMON_AUDIT_H
 
+#include <stdatomic.h>
+
 #include "core.h"
 #include "http.h"
 
@@ -11,9 +13,17 @@
 
 /* Answers the admin API's /v1/audit requests; 0 when the request is not one of them:
  *   GET /v1/audit?from=&until=&peer=&event=&subject=&packet=&limit=   entries, filtered
- *   GET /v1/audit/verify?checkpoint=JWS...  (or POST {"checkpoints":[JWS...]})
+ *   GET /v1/audit/verify?checkpoint=JWS...&progress=ID  (or POST {"checkpoints":[JWS...]},
+ *       ?progress=ID): ID, the asker's own, names the verification while it runs
+ *   GET /v1/audit/verify/progress?id=ID      how far that verification got: entries walked of all
  *   GET /v1/audit/checkpoints[?peer=OIN]     our checkpoints, or those a peer sent us */
 int core_audit_admin(struct daemon *d, const struct http_request *req, struct http_reply *reply);
+
+/* How far a verification got, for whoever asks while it runs (another thread). */
+struct core_audit_progress {
+    atomic_llong done;  /* entries walked so far */
+    atomic_llong total; /* entries to walk (the last entry's seq); 0 until known */
+};
 
 /* Seconds between two checkpoints while the chain grows (one is also signed at start and at a
  * clean stop): what a peer keeps of our chain is at most this much behind. */
@@ -43,11 +53,12 @@ struct core_audit_check {
  * that seq (a size beyond the last entry: the log was cut back). A text column holding a NUL
  * (baton never writes one) counts as changed. *out says intact or the first problem (lowest
  * seq). DAEMON_ESTORE when the database cannot be read; *out is filled only on DAEMON_OK.
+ * progress (NULL: none) is kept up to date as the walk goes, for another thread to read.
  */
 enum daemon_status core_audit_verify_db(struct sqlite3 *db, const char *oin,
                                         const struct keys_trust *trust, const char *const *extra,
-                                        size_t n_extra, struct core_audit_check *out,
-                                        struct daemon_err *err);
+                                        size_t n_extra, struct core_audit_progress *progress,
+                                        struct core_audit_check *out, struct daemon_err *err);
 
 /* The chain alone, in memory: items[0..n) (as store_audit_list gives them, in order of seq)
  * after the hash prev, each entry's hash recomputed as store_audit_hash does and compared. 0 when
@@ -60,8 +71,8 @@ long long core_audit_chain_check(const unsigned char prev[STORE_HASH_BYTES],
  * the daemon goes on writing meanwhile). */
 enum daemon_status core_audit_verify_file(const char *path, const char *oin,
                                           const struct keys_trust *trust, const char *const *extra,
-                                          size_t n_extra, struct core_audit_check *out,
-                                          struct daemon_err *err);
+                                          size_t n_extra, struct core_audit_progress *progress,
+                                          struct core_audit_check *out, struct daemon_err *err);
 
 /* Signs and stores a checkpoint of the chain at now when it grew since the last one and, unless
  * force, CORE_CHECKPOINT_S passed since then. Failures are logged. Not an audit entry. */

@@ -41,6 +41,13 @@ struct core_pin {
 };
 
 struct sqlite3;
+struct core_audit_progress; /* audit.h */
+
+/* A verification of the audit trail's progress id: 8 to 64 of A-Z a-z 0-9 - _; and how many may
+ * run at once with one (more run, without progress to show). */
+#define CORE_PROGRESS_ID_MIN 8
+#define CORE_PROGRESS_ID_MAX 64
+#define CORE_PROGRESS_SLOTS 8
 
 struct daemon {
     struct daemon_config *cfg;
@@ -95,6 +102,14 @@ struct daemon {
      * notice (core_audit_latest_checkpoint); reread after a new one is signed. */
     char *ckpt_latest;
     int ckpt_latest_known;
+
+    /* The verifications of the audit trail running with a progress id (audit.c): each slot
+     * points to the progress on its handler's stack while it runs; under verify_mu. */
+    pthread_mutex_t verify_mu;
+    struct core_verifying {
+        char id[CORE_PROGRESS_ID_MAX + 1]; /* "" for a free slot */
+        struct core_audit_progress *progress;
+    } verifying[CORE_PROGRESS_SLOTS];
 
     /* Who may do what on the admin API (daemon/roles.h). */
     struct roles *roles;

@@ -143,6 +143,7 @@ daemon_load(const struct daemon_options *o, struct daemon **out, struct daemon_e
     pthread_mutex_init(&d->mu, NULL);
     pthread_mutex_init(&d->audit_reader_mu, NULL);
     pthread_mutex_init(&d->ckpt_mu, NULL);
+    pthread_mutex_init(&d->verify_mu, NULL);
     pthread_cond_init(&d->wake, NULL);
     d->log_sink = o->log;
     d->log_ctx = o->log_ctx;
@@ -304,6 +305,7 @@ daemon_free(struct daemon *d)
     pthread_mutex_destroy(&d->audit_reader_mu);
     free(d->ckpt_latest);
     pthread_mutex_destroy(&d->ckpt_mu);
+    pthread_mutex_destroy(&d->verify_mu);
     pthread_mutex_destroy(&d->log_mu);
     free(d);
 }

@@ -49,6 +49,7 @@ static const struct roles_rule rules[] = {
     {"GET", "/v1/audit", PO | AD, "read the audit trail"},
     {"GET", "/v1/audit/verify", PO | AD, "verify the audit trail"},
     {"POST", "/v1/audit/verify", PO | AD, "verify the audit trail"},
+    {"GET", "/v1/audit/verify/progress", PO | AD, "see how far a verification of the audit got"},
     {"GET", "/v1/audit/checkpoints", PO | AD, "read the audit checkpoints"},
     {"GET", "/v1/reports/subject", PO, "make an access report about a young person"},
     {"GET", "/v1/reports/register", PO, "read the processing register"},

@@ -210,8 +210,8 @@ admin_set_token_file(const char *path)
     token_file = path;
 }
 
-/* Where the requests show their progress (NULL: nowhere). */
-static struct progress *request_progress;
+/* Where the requests of this thread show their progress (NULL: nowhere). */
+static _Thread_local struct progress *request_progress;
 
 void
 admin_set_progress(struct progress *p)

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* 'baton audit log', 'baton audit verify' and 'baton audit checkpoints': the local batond's
  * hash-chained audit trail, listed with filters, verified, and its signed checkpoints. */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "admin.h"
 #include "audit.h"
@@ -425,13 +429,112 @@ read_checkpoints(const char *path, json_t **out)
     return CLI_OK;
 }
 
+/* Asking batond how far a verification got, while the verification's own request waits: a
+ * thread that asks and draws the line (the only one drawing it while it runs). */
+struct verify_poll {
+    const char *socket;
+    char query[96]; /* "?progress=ID" for the verification */
+    char path[128]; /* GET /v1/audit/verify/progress?id=ID */
+    atomic_bool stop;
+    struct progress *progress;
+    pthread_t thread;
+    bool running;
+};
+
+/* How often: five times a second, as the line is redrawn at most ten times a second. */
+#define VERIFY_POLL_NS 200000000L
+
+static void *
+verify_poll(void *arg)
+{
+    struct verify_poll *vp = arg;
+    struct progress *p = vp->progress;
+    const struct timespec step = {0, VERIFY_POLL_NS / 4};
+    unsigned long long done = 0, total = 0;
+    struct admin_reply r;
+    bool asking = true;
+    int i;
+
+    for (;;) {
+        for (i = 0; i < 4 && !atomic_load(&vp->stop); i++)
+            nanosleep(&step, NULL);
+        if (atomic_load(&vp->stop))
+            break;
+        if (asking) {
+            if (admin_request("audit verify", vp->socket, "GET", vp->path, NULL, &r) != CLI_OK) {
+                asking = false;
+            } else {
+                if (r.status == 200) {
+                    total =
+                        (unsigned long long)json_integer_value(json_object_get(r.json, "total"));
+                    done = (unsigned long long)json_integer_value(json_object_get(r.json, "done"));
+                }
+                /* 404: not begun yet (another verification holds the store) or just ended;
+                 * anything else (a batond without progress, a refusal): the time waited. */
+                asking = r.status == 200 || r.status == 404;
+                admin_reply_clear(&r);
+            }
+        }
+        if (total > 0)
+            progress_update(p, done, total);
+        else
+            progress_update(p, 0, 0); /* the spinner turns, the time runs */
+    }
+    return NULL;
+}
+
+/* On a terminal: a progress id for the verification, and a thread that asks batond how far it
+ * got and draws it. 0 when started; -1 when not (then the request's own wait is drawn). */
+static int
+verify_poll_start(struct verify_poll *vp, const char *socket, struct progress *p)
+{
+    unsigned char raw[16];
+    char id[2 * sizeof raw + 1];
+
+    memset(vp, 0, sizeof *vp);
+    if (!p->on || sodium_init() < 0)
+        return -1;
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2hex(id, sizeof id, raw, sizeof raw);
+    snprintf(vp->query, sizeof vp->query, "?progress=%s", id);
+    snprintf(vp->path, sizeof vp->path, "/v1/audit/verify/progress?id=%s", id);
+    vp->socket = admin_socket(socket);
+    vp->progress = p;
+    atomic_init(&vp->stop, false);
+    /* libcurl's global state made here, in one thread, before two use it. */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        vp->query[0] = '\0';
+        return -1;
+    }
+    if (pthread_create(&vp->thread, NULL, verify_poll, vp) != 0) {
+        curl_global_cleanup();
+        vp->query[0] = '\0';
+        return -1;
+    }
+    vp->running = true;
+    return 0;
+}
+
+static void
+verify_poll_stop(struct verify_poll *vp)
+{
+    if (!vp->running)
+        return;
+    atomic_store(&vp->stop, true);
+    pthread_join(vp->thread, NULL);
+    vp->running = false;
+    curl_global_cleanup();
+}
+
 int
 audit_verify(int argc, char **argv)
 {
     const char *socket = NULL, *file = NULL, *value;
     struct admin_reply r = {0};
     struct progress progress;
+    struct verify_poll poll;
     struct cli_args args;
+    char path[160];
     json_t *body = NULL, *list = NULL;
     const json_t *bad, *last;
     bool json = false;
@@ -471,12 +574,28 @@ audit_verify(int argc, char **argv)
         fputs("baton audit verify: out of memory\n", stderr);
         return CLI_UNUSABLE;
     }
-    /* batond verifies the whole chain before it answers: on a terminal, the time waited. */
+    /* batond verifies the whole chain before it answers: on a terminal, the entries it walked
+     * so far (asked under a progress id of this verification's own), and at the end all of
+     * them as its answer counts them. */
     progress_start(&progress, "audit verify", PROGRESS_ITEMS, 0, json);
-    admin_set_progress(&progress);
-    rc = ask("audit verify", socket, "POST", "/v1/audit/verify", body, json, &r);
+    if (verify_poll_start(&poll, socket, &progress) != 0)
+        admin_set_progress(&progress);
+    snprintf(path, sizeof path, "/v1/audit/verify%s", poll.query);
+    rc = admin_request("audit verify", admin_socket(socket), "POST", path, body, &r);
     admin_set_progress(NULL);
-    progress_done(&progress);
+    verify_poll_stop(&poll);
+    if (rc == CLI_OK && admin_ok(&r) &&
+        json_integer_value(json_object_get(r.json, "entries")) > 0) {
+        unsigned long long n =
+            (unsigned long long)json_integer_value(json_object_get(r.json, "entries"));
+
+        progress_update(&progress, n, n);
+    }
+    progress_done(&progress); /* off the line before anything is said */
+    if (rc == CLI_OK && !admin_ok(&r)) {
+        rc = admin_refused("audit verify", &r, json);
+        admin_reply_clear(&r);
+    }
     json_decref(body);
     if (rc != CLI_OK)
         return CLI_UNUSABLE; /* batond could not answer the question, or the input was bad */

@@ -280,7 +280,7 @@ main(int argc, char **argv)
         best_chain = t < best_chain ? t : best_chain;
 
         t = clock_s();
-        if (core_audit_verify_file(path, OIN_US, &trust, NULL, 0, &c, &err) != DAEMON_OK ||
+        if (core_audit_verify_file(path, OIN_US, &trust, NULL, 0, NULL, &c, &err) != DAEMON_OK ||
             !c.intact || c.entries != (long long)n) {
             fprintf(stderr, "bench_audit: the store does not verify: %s%s\n", err.text, c.problem);
             return 1;

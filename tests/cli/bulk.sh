@@ -7,6 +7,9 @@
 #
 # usage: bulk.sh BATON BATOND ITEST_HELPER SOURCE_DIR
 set -u
+# Entries appended to the school's audit trail for the progress of its verification: a walk of
+# one to two seconds for batond, long enough for the progress line to be asked several times.
+BULK_AUDIT_ENTRIES=${BULK_AUDIT_ENTRIES:-2000000}
 . "$(dirname "$0")/../integration/lib.sh"
 
 if ! command -v script >/dev/null 2>&1; then
@@ -117,10 +120,12 @@ check "--quiet on a terminal: no progress" sh -c "! grep -q 'send: [0-9]*/5' '$W
 onterm "$BATON" send $SENDARGS --json --socket "$W/school/admin.sock" "$W/forms"
 check "--json on a terminal: no progress" sh -c "! grep -q 'send: [0-9]*/5' '$W/tty'"
 
-# audit verify: batond verifies; the terminal sees the time waited.
+# audit verify: batond verifies; the terminal sees the time waited, and at the end every entry.
 onterm "$BATON" audit verify --socket "$W/school/admin.sock"
 check "audit verify on a terminal: exit 0" test $? -eq 0
 check "audit verify on a terminal: the waiting line" grep -q 'audit verify: [-|/\\] waiting 0:0' "$W/tty"
+check "audit verify on a terminal: at the end all entries, as batond counted them" \
+    grep -q -E 'audit verify: ([0-9]+)/\1 \(100%\)' "$W/tty"
 check "audit verify on a terminal: the verdict" grep -q 'The audit trail is intact' "$W/tty"
 b school audit verify
 check "audit verify into a pipe: no progress" \
@@ -136,5 +141,53 @@ check "export into a pipe: exit 0, the file written" test $? -eq 0 -a -s "$W/exp
 check "export into a pipe: no progress" \
     sh -c "! grep -q -E 'export: ([-|/\\\\] waiting|[0-9.]+ (B|KiB))' '$W/err' && test \$(tr -cd '\r' <'$W/err' | wc -c) -eq 0"
 check "the packet is the same either way" cmp -s "$W/exported.packet" "$W/exported2.packet"
+
+# ---- a large audit trail: batond says how far a verification got while it walks ----
+api school GET '/v1/audit/verify/progress?id=no-such-verification'
+check "the progress of no verification: 404, which says so" \
+    grep -q 'no verification with progress id no-such-verification runs now' "$W/out"
+api school GET '/v1/audit/verify/progress?id=short'
+check "a progress id of five characters: 400" test "$code" = 400
+api school POST '/v1/audit/verify?progress=not%20an%20id'
+check "a verification with a bad progress id: 400, before anything is verified" \
+    test "$code" = 400 -a -z "$(grep '"intact"' "$W/out")"
+stop school
+"$HELPER" audit-fill "$W/school/store.db" "$BULK_AUDIT_ENTRIES"
+check "$BULK_AUDIT_ENTRIES entries appended to the school's chain" test $? -eq 0
+start school || finish
+# A verification under a progress id, and its progress asked until it is seen mid-walk.
+"$HELPER" admin "$W/school/admin.sock" POST '/v1/audit/verify?progress=bulk-test-0001' \
+    >"$W/verify.raw" 2>&1 &
+vpid=$!
+seen=""
+while [ -z "$seen" ] && kill -0 $vpid 2>/dev/null; do
+    "$HELPER" admin "$W/school/admin.sock" GET '/v1/audit/verify/progress?id=bulk-test-0001' \
+        >"$W/progress.raw" 2>/dev/null
+    [ "$(head -n 1 "$W/progress.raw")" = 200 ] || continue
+    tail -n +2 "$W/progress.raw" >"$W/progress.json"
+    done_=$(j "$W/progress.json" done)
+    total_=$(j "$W/progress.json" total)
+    [ "$done_" -gt 0 -a "$done_" -lt "$total_" ] || continue
+    seen="$done_ $total_"
+    # The same id again while it runs.
+    "$HELPER" admin "$W/school/admin.sock" POST '/v1/audit/verify?progress=bulk-test-0001' \
+        >"$W/again.raw" 2>&1
+done
+wait $vpid
+check "while it walked: $seen, of every entry" \
+    test -n "$seen" -a "${total_:-0}" -gt "$BULK_AUDIT_ENTRIES"
+check "the same progress id again while it ran: 409" test "$(head -n 1 "$W/again.raw")" = 409
+tail -n +2 "$W/verify.raw" >"$W/verify.json"
+check "the verification: 200, intact, every entry walked" \
+    test "$(head -n 1 "$W/verify.raw") $(j "$W/verify.json" intact)" = "200 true" -a \
+    "$(j "$W/verify.json" entries)" = "$total_"
+api school GET '/v1/audit/verify/progress?id=bulk-test-0001'
+check "once it ended, its progress id is gone: 404" test "$code" = 404
+onterm "$BATON" audit verify --socket "$W/school/admin.sock"
+check "audit verify of a large trail on a terminal: exit 0" test $? -eq 0
+check "audit verify of a large trail on a terminal: the entries walked before the end" \
+    grep -q -E "audit verify: [1-9][0-9]*/$total_ \(([0-9]|[1-9][0-9])%\)" "$W/tty"
+check "audit verify of a large trail on a terminal: then all of them" \
+    grep -q "audit verify: $total_/$total_ (100%)" "$W/tty"
 
 finish

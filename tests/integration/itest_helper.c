@@ -22,6 +22,9 @@
  *       move a time back, for the deadline tests); the daemon may be running
  *   itest_helper query DATABASE STATEMENT
  *       as sql, printing the first column of each row (text), one a line
+ *   itest_helper audit-fill DATABASE N
+ *       appends N entries to the audit chain of a stopped daemon's store, each chained to the one
+ *       before as batond chains them (a large trail, for the progress of a verification)
  *   itest_helper reseal KEYSTORE PACKET OUT
  *       decrypts PACKET (addressed to KEYSTORE's organisation) and encrypts its signed content
  *       again to the same key with the same routing header: the same packet id, other bytes
@@ -34,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -42,6 +46,7 @@
 
 #include "deliver.h"
 #include "keys.h"
+#include "store.h"
 
 static int
 read_file(const char *path, char **out, size_t *len)
@@ -306,6 +311,60 @@ sql(const char *path, const char *statement, int print)
 }
 
 static int
+audit_fill(const char *path, const char *count)
+{
+    unsigned char prev[STORE_HASH_BYTES] = {0}, hash[STORE_HASH_BYTES];
+    struct store_audit e = {0};
+    sqlite3_stmt *last = NULL, *ins = NULL;
+    sqlite3 *db = NULL;
+    long long n = atoll(count), i;
+    int rc = 1;
+
+    if (n <= 0 || sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+        sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", -1, &last,
+                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "INSERT INTO audit (seq, at, event, detail, hash) "
+                           "VALUES (?, ?, 'filler', 'an entry of a large trail', ?)",
+                           -1, &ins, NULL) != SQLITE_OK) {
+        fprintf(stderr, "itest_helper: audit-fill %s %s: %s\n", path, count,
+                db != NULL ? sqlite3_errmsg(db) : "no memory");
+        goto out;
+    }
+    if (sqlite3_step(last) == SQLITE_ROW) {
+        e.seq = sqlite3_column_int64(last, 0);
+        if (sqlite3_column_bytes(last, 1) == STORE_HASH_BYTES)
+            memcpy(prev, sqlite3_column_blob(last, 1), STORE_HASH_BYTES);
+    }
+    e.at = time(NULL);
+    e.event = "filler";
+    e.detail = "an entry of a large trail";
+    for (i = 0; i < n; i++) {
+        e.seq++;
+        store_audit_hash(prev, &e, hash);
+        memcpy(prev, hash, sizeof prev);
+        sqlite3_bind_int64(ins, 1, e.seq);
+        sqlite3_bind_int64(ins, 2, (sqlite3_int64)e.at);
+        sqlite3_bind_blob(ins, 3, hash, STORE_HASH_BYTES, SQLITE_TRANSIENT);
+        if (sqlite3_step(ins) != SQLITE_DONE) {
+            fprintf(stderr, "itest_helper: audit-fill: %s\n", sqlite3_errmsg(db));
+            goto out;
+        }
+        sqlite3_reset(ins);
+    }
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+        rc = 0;
+    else
+        fprintf(stderr, "itest_helper: audit-fill: %s\n", sqlite3_errmsg(db));
+out:
+    sqlite3_finalize(last);
+    sqlite3_finalize(ins);
+    sqlite3_close(db); /* an open transaction is rolled back */
+    return rc;
+}
+
+static int
 reseal(const char *keystore, const char *packet_path, const char *out_path)
 {
     static const char *const routing[] = {"typ", "cty", "jti", "iss", "aud"};
@@ -364,6 +423,8 @@ main(int argc, char **argv)
         return sql(argv[2], argv[3], 0);
     if (argc == 4 && strcmp(argv[1], "query") == 0)
         return sql(argv[2], argv[3], 1);
+    if (argc == 4 && strcmp(argv[1], "audit-fill") == 0)
+        return audit_fill(argv[2], argv[3]);
     if ((argc == 5 || argc == 6) && strcmp(argv[1], "admin") == 0)
         return admin(argv[2], argv[3], argv[4], argc == 6 ? argv[5] : NULL);
     if (keys_init(&kerr) != KEYS_OK) {
@@ -375,6 +436,7 @@ main(int argc, char **argv)
     if (argc == 5 && strcmp(argv[1], "reseal") == 0)
         return reseal(argv[2], argv[3], argv[4]);
     fputs("usage: itest_helper ports N | json FILE PATH | sql|query DATABASE STATEMENT |\n"
+          "       audit-fill DATABASE N |\n"
           "       admin SOCKET METHOD PATH [BODY] |\n"
           "       post KEYSTORE URL PATH PIN BODY REPLY | reseal KEYSTORE PACKET OUT\n",
           stderr);

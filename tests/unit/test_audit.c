@@ -173,13 +173,21 @@ teardown(void **state)
     return 0;
 }
 
+/* Verifies f's store; the progress it kept ends at the entries walked, of the last entry's seq
+ * (all of them when the chain is intact). */
 static void
 verify(struct fx *f, const char *const *extra, size_t n, struct core_audit_check *c)
 {
     struct daemon_err err = {0};
+    struct core_audit_progress p;
 
-    if (core_audit_verify_file(f->path, OIN_US, &f->trust, extra, n, c, &err) != DAEMON_OK)
+    atomic_init(&p.done, -1);
+    atomic_init(&p.total, -1);
+    if (core_audit_verify_file(f->path, OIN_US, &f->trust, extra, n, &p, c, &err) != DAEMON_OK)
         fail_msg("core_audit_verify_file: %s", err.text);
+    assert_true(atomic_load(&p.done) == c->entries);
+    if (c->intact)
+        assert_true(atomic_load(&p.total) == c->entries);
 }
 
 /* Not intact, with the first bad entry at seq, of kind, and a message holding words. */
@@ -500,7 +508,7 @@ test_given_garbage_refused(void **state)
     struct core_audit_check c;
     struct daemon_err err = {0};
 
-    assert_int_equal(core_audit_verify_file(f->path, OIN_US, &f->trust, extra, 1, &c, &err),
+    assert_int_equal(core_audit_verify_file(f->path, OIN_US, &f->trust, extra, 1, NULL, &c, &err),
                      DAEMON_EREFUSED);
     assert_non_null(strstr(err.text, "given checkpoint 1"));
 }
@@ -527,7 +535,7 @@ test_not_a_store(void **state)
     char path[160];
 
     snprintf(path, sizeof path, "%s/missing.db", f->dir);
-    assert_int_equal(core_audit_verify_file(path, OIN_US, &f->trust, NULL, 0, &c, &err),
+    assert_int_equal(core_audit_verify_file(path, OIN_US, &f->trust, NULL, 0, NULL, &c, &err),
                      DAEMON_ESTORE);
     assert_non_null(strstr(err.text, "missing.db"));
 }

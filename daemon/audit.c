@@ -1391,62 +1391,79 @@ progress_id(const char *v, size_t len, char out[CORE_PROGRESS_ID_MAX + 1], struc
     return 1;
 }
 
-/* Makes progress findable under id while its verification runs. 1 when it is (or there is no
- * id, or every slot is taken: the verification runs without progress to show); 0 with a 409
- * when a verification with that id runs already. */
+/* Makes progress findable under id while its verification runs (and for CORE_PROGRESS_KEEP_S
+ * after, with its final counts). 1 when it is (or there is no id, or every slot holds one that
+ * runs: the verification runs without progress to show); 0 with a 409 when a verification with
+ * that id runs already. The slot: the id's own from an earlier run, else a free one, else the
+ * one whose verification ended longest ago. */
 static int
 progress_begin(struct daemon *d, const char *id, struct core_audit_progress *progress,
                struct http_reply *reply)
 {
-    size_t i, free_slot = CORE_PROGRESS_SLOTS;
+    struct core_verifying *v, *own = NULL, *empty = NULL, *oldest = NULL, *slot;
+    size_t i;
 
     if (id[0] == '\0')
         return 1;
     pthread_mutex_lock(&d->verify_mu);
     for (i = 0; i < CORE_PROGRESS_SLOTS; i++) {
-        if (strcmp(d->verifying[i].id, id) == 0) {
+        v = &d->verifying[i];
+        if (strcmp(v->id, id) == 0 && v->progress != NULL) {
             pthread_mutex_unlock(&d->verify_mu);
             http_reply_error(reply, 409, "conflict",
                              "a verification with progress id %s runs already; choose another id",
                              id);
             return 0;
         }
-        if (d->verifying[i].id[0] == '\0' && free_slot == CORE_PROGRESS_SLOTS)
-            free_slot = i;
+        if (strcmp(v->id, id) == 0)
+            own = v; /* the id's own slot, from a verification that ended */
+        else if (v->id[0] == '\0')
+            empty = v;
+        else if (v->progress == NULL && (oldest == NULL || v->ended < oldest->ended))
+            oldest = v;
     }
-    if (free_slot < CORE_PROGRESS_SLOTS) {
-        snprintf(d->verifying[free_slot].id, sizeof d->verifying[free_slot].id, "%s", id);
-        d->verifying[free_slot].progress = progress;
+    slot = own != NULL ? own : empty != NULL ? empty : oldest;
+    if (slot != NULL) {
+        snprintf(slot->id, sizeof slot->id, "%s", id);
+        slot->progress = progress;
+        slot->done = slot->total = 0;
+        slot->ended = 0;
     }
     pthread_mutex_unlock(&d->verify_mu);
     return 1;
 }
 
+/* The verification of progress ended: its slot keeps the final counts. */
 static void
-progress_end(struct daemon *d, const char *id)
+progress_end(struct daemon *d, const struct core_audit_progress *progress)
 {
+    struct core_verifying *v;
     size_t i;
 
-    if (id[0] == '\0')
-        return;
     pthread_mutex_lock(&d->verify_mu);
     for (i = 0; i < CORE_PROGRESS_SLOTS; i++) {
-        if (strcmp(d->verifying[i].id, id) == 0) {
-            d->verifying[i].id[0] = '\0';
-            d->verifying[i].progress = NULL;
+        v = &d->verifying[i];
+        if (v->progress == progress) {
+            v->done = atomic_load(&progress->done);
+            v->total = atomic_load(&progress->total);
+            v->progress = NULL;
+            v->ended = time(NULL);
         }
     }
     pthread_mutex_unlock(&d->verify_mu);
 }
 
-/* GET /v1/audit/verify/progress?id=ID: entries walked of all, while it runs. */
+/* GET /v1/audit/verify/progress?id=ID: entries walked of all, while it runs and for
+ * CORE_PROGRESS_KEEP_S after it ended. */
 static void
 audit_verify_progress(struct daemon *d, const struct http_request *req, struct http_reply *reply)
 {
     char id[CORE_PROGRESS_ID_MAX + 1];
     const char *q = req->query != NULL ? req->query : "";
+    const struct core_verifying *v;
     long long done = 0, total = 0;
-    int found = 0;
+    time_t now = time(NULL);
+    int found = 0, running = 0;
     size_t i;
 
     if (strncmp(q, "id=", 3) != 0 || strchr(q, '&') != NULL) {
@@ -1459,23 +1476,29 @@ audit_verify_progress(struct daemon *d, const struct http_request *req, struct h
         return;
     pthread_mutex_lock(&d->verify_mu);
     for (i = 0; i < CORE_PROGRESS_SLOTS && !found; i++) {
-        if (strcmp(d->verifying[i].id, id) == 0) {
+        v = &d->verifying[i];
+        if (strcmp(v->id, id) != 0)
+            continue;
+        if (v->progress != NULL) {
+            found = running = 1;
+            done = atomic_load_explicit(&v->progress->done, memory_order_relaxed);
+            total = atomic_load_explicit(&v->progress->total, memory_order_relaxed);
+        } else if (now - v->ended <= CORE_PROGRESS_KEEP_S) {
             found = 1;
-            done = atomic_load_explicit(&d->verifying[i].progress->done, memory_order_relaxed);
-            total = atomic_load_explicit(&d->verifying[i].progress->total, memory_order_relaxed);
+            done = v->done;
+            total = v->total;
         }
     }
     pthread_mutex_unlock(&d->verify_mu);
     if (!found) {
         http_reply_error(reply, 404, "not-found",
-                         "no verification with progress id %s runs now: it has not begun, or it "
-                         "has ended",
-                         id);
+                         "no verification with progress id %s runs now or ended in the last %d s",
+                         id, CORE_PROGRESS_KEEP_S);
         return;
     }
     reply_json(reply, 200,
-               json_pack("{s:s, s:I, s:I}", "id", id, "done", (json_int_t)done, "total",
-                         (json_int_t)(total > done ? total : done)));
+               json_pack("{s:s, s:b, s:I, s:I}", "id", id, "running", running, "done",
+                         (json_int_t)done, "total", (json_int_t)(total > done ? total : done)));
 }
 
 static void
@@ -1595,7 +1618,8 @@ audit_verify(struct daemon *d, const struct http_request *req, struct http_reply
         rc = core_audit_verify_file(d->cfg->database, d->me->oin, &trust, extra, n, &progress, &c,
                                     &err);
     }
-    progress_end(d, id);
+    if (id[0] != '\0')
+        progress_end(d, &progress);
     if (rc != DAEMON_OK) {
         http_reply_error(reply, rc == DAEMON_EREFUSED ? 400 : 500, "store", "%s", err.text);
         goto out;

@@ -48,6 +48,8 @@ struct core_audit_progress; /* audit.h */
 #define CORE_PROGRESS_ID_MIN 8
 #define CORE_PROGRESS_ID_MAX 64
 #define CORE_PROGRESS_SLOTS 8
+/* Seconds an ended verification's counts stay to be asked. */
+#define CORE_PROGRESS_KEEP_S 60
 
 struct daemon {
     struct daemon_config *cfg;
@@ -103,12 +105,15 @@ struct daemon {
     char *ckpt_latest;
     int ckpt_latest_known;
 
-    /* The verifications of the audit trail running with a progress id (audit.c): each slot
-     * points to the progress on its handler's stack while it runs; under verify_mu. */
+    /* The verifications of the audit trail with a progress id (audit.c), under verify_mu: while
+     * one runs, its slot points to the progress on its handler's stack; once it ended, the slot
+     * keeps its final counts for CORE_PROGRESS_KEEP_S. */
     pthread_mutex_t verify_mu;
     struct core_verifying {
-        char id[CORE_PROGRESS_ID_MAX + 1]; /* "" for a free slot */
-        struct core_audit_progress *progress;
+        char id[CORE_PROGRESS_ID_MAX + 1];    /* "" for a free slot */
+        struct core_audit_progress *progress; /* while it runs; NULL once it ended */
+        long long done, total;                /* once it ended */
+        time_t ended;
     } verifying[CORE_PROGRESS_SLOTS];
 
     /* Who may do what on the admin API (daemon/roles.h). */

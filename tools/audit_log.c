@@ -469,8 +469,8 @@ verify_poll(void *arg)
                         (unsigned long long)json_integer_value(json_object_get(r.json, "total"));
                     done = (unsigned long long)json_integer_value(json_object_get(r.json, "done"));
                 }
-                /* 404: not begun yet (another verification holds the store) or just ended;
-                 * anything else (a batond without progress, a refusal): the time waited. */
+                /* 404: not begun yet; anything else (a batond without progress, a refusal):
+                 * the time waited. */
                 asking = r.status == 200 || r.status == 404;
                 admin_reply_clear(&r);
             }

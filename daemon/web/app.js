@@ -102,6 +102,7 @@ const TEXT = {
     auditTitle: 'Audittrail',
     verifyTitle: 'Controle van de keten',
     verifyOk: (e, c) => `De keten is intact: ${e} regels, ${c} ondertekende controlepunten.`,
+    verifyProgress: (d, n) => `Bezig met controleren: ${d} van ${n} regels…`,
     verifyBad: (seq, p) => `De keten is NIET intact vanaf regel ${seq}: ${p}`,
     lastCheckpoint: 'Laatste controlepunt',
     checkpointsTitle: 'Controlepunten',
@@ -248,6 +249,7 @@ const TEXT = {
     auditTitle: 'Audit trail',
     verifyTitle: 'Chain verification',
     verifyOk: (e, c) => `The chain is intact: ${e} entries, ${c} signed checkpoints.`,
+    verifyProgress: (d, n) => `Verifying: ${d} of ${n} entries…`,
     verifyBad: (seq, p) => `The chain is NOT intact from entry ${seq}: ${p}`,
     lastCheckpoint: 'Last checkpoint',
     checkpointsTitle: 'Checkpoints',
@@ -786,6 +788,9 @@ function withdrawForm(id) {
 
 // ---- audit ----
 
+// How often the audit view asks how far a running verification of the chain got.
+const VERIFY_POLL_MS = 250;
+
 const FILTERS = [['from', 'fFrom', 'date'], ['until', 'fUntil', 'date'], ['event', 'fEvent', 'text'],
   ['peer', 'fPeer', 'text'], ['packet', 'fPacket', 'text'], ['subject', 'fSubject', 'text'], ['limit', 'fLimit', 'number']];
 
@@ -814,7 +819,26 @@ async function auditView(query) {
   const list = el('section', { id: 'entries' }, el('p', {}, t('loading')));
   main(t('auditTitle'), verify, form, list, cps);
 
-  api('GET', '/audit/verify').then((v) => {
+  // batond walks the whole chain before it answers; meanwhile the page asks how far it got, under
+  // a progress id of its own (asked only after the verification has begun: no 404 to log).
+  const progressId = Array.from(crypto.getRandomValues(new Uint8Array(16)),
+    (b) => b.toString(16).padStart(2, '0')).join('');
+  let verified = false;
+  const askProgress = async () => {
+    try {
+      const p = await api('GET', `/audit/verify/progress?id=${progressId}`);
+      if (!verified && p.total > 0) {
+        put(verify, el('h2', {}, t('verifyTitle')),
+          el('p', { id: 'verify-progress', role: 'status' }, t('verifyProgress', p.done, p.total)));
+      }
+    } catch (err) {
+      // Not asked again: the verification's own answer says what went wrong.
+      return;
+    }
+    if (!verified) setTimeout(askProgress, VERIFY_POLL_MS);
+  };
+  setTimeout(askProgress, VERIFY_POLL_MS);
+  api('GET', `/audit/verify?progress=${progressId}`).finally(() => { verified = true; }).then((v) => {
     put(verify, el('h2', {}, t('verifyTitle')),
       el('p', { id: 'verify-result', class: v.intact ? 'ok' : 'bad' },
         v.intact ? t('verifyOk', v.entries, v.checkpoints) : t('verifyBad', v.first_bad.seq, v.first_bad.problem)),

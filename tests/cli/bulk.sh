@@ -145,7 +145,7 @@ check "the packet is the same either way" cmp -s "$W/exported.packet" "$W/export
 # ---- a large audit trail: batond says how far a verification got while it walks ----
 api school GET '/v1/audit/verify/progress?id=no-such-verification'
 check "the progress of no verification: 404, which says so" \
-    grep -q 'no verification with progress id no-such-verification runs now' "$W/out"
+    grep -q 'no verification with progress id no-such-verification runs now or ended' "$W/out"
 api school GET '/v1/audit/verify/progress?id=short'
 check "a progress id of five characters: 400" test "$code" = 400
 api school POST '/v1/audit/verify?progress=not%20an%20id'
@@ -182,7 +182,9 @@ check "the verification: 200, intact, every entry walked" \
     test "$(head -n 1 "$W/verify.raw") $(j "$W/verify.json" intact)" = "200 true" -a \
     "$(j "$W/verify.json" entries)" = "$total_"
 api school GET '/v1/audit/verify/progress?id=bulk-test-0001'
-check "once it ended, its progress id is gone: 404" test "$code" = 404
+check "once it ended: its final counts, not running" \
+    test "$code $(j "$W/out" running) $(j "$W/out" done) $(j "$W/out" total)" = \
+    "200 false $total_ $total_"
 onterm "$BATON" audit verify --socket "$W/school/admin.sock"
 check "audit verify of a large trail on a terminal: exit 0" test $? -eq 0
 check "audit verify of a large trail on a terminal: the entries walked before the end" \

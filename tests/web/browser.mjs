@@ -215,6 +215,20 @@ try {
   ok((await text(po, '#register')).length > 100, 'the processing register is shown');
   await shot(po, 'reports');
 
+  // (3) A long verification: the school's trail holds three million entries more; the privacy
+  // officer sees how many batond has walked, then the verdict.
+  const po2 = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
+  watch(po2);
+  await login(po2, SCHOOL, TOK_PO);
+  await po2.locator('#verify-progress').waitFor({ timeout: 60000 });
+  const walking = await text(po2, '#verify-progress');
+  const m = /Bezig met controleren: (\d+) van (\d+) regels/.exec(walking);
+  ok(m !== null && Number(m[1]) < Number(m[2]) && Number(m[2]) > 3000000,
+    'a long verification shows the entries walked so far, of all', walking);
+  await po2.locator('#verify-result').waitFor({ timeout: 120000 });
+  const done = await text(po2, '#verify-result');
+  ok(m !== null && done.includes(`De keten is intact: ${m[2]} regels`), 'then the verdict, over all of them', done);
+
   ok(errors.length === 0, 'no script errors or CSP violations in the console', errors.join(' | '));
 } catch (e) {
   failed++;

@@ -29,6 +29,12 @@ H1=$HANDOVER
 handover || finish
 H2=$HANDOVER
 waitfor 20 test "$(count gemeente inbox)" = 2 || fail "both handovers are in the municipality's inbox"
+# A long audit trail at the school, for the progress of its verification on the page: a walk of
+# a few seconds for batond.
+stop school
+"$HELPER" audit-fill "$W/school/store.db" "${WEB_AUDIT_ENTRIES:-3000000}" ||
+    fail "entries appended to the school's audit trail"
+start school || finish
 
 SHOTS=${BATON_SCREENSHOTS:-$W/screenshots}
 mkdir -p "$SHOTS"

@@ -1419,7 +1419,7 @@ progress_begin(struct daemon *d, const char *id, struct core_audit_progress *pro
             own = v; /* the id's own slot, from a verification that ended */
         else if (v->id[0] == '\0')
             empty = v;
-        else if (v->progress == NULL && (oldest == NULL || v->ended < oldest->ended))
+        else if (v->progress == NULL && (oldest == NULL || v->order < oldest->order))
             oldest = v;
     }
     slot = own != NULL ? own : empty != NULL ? empty : oldest;
@@ -1448,6 +1448,7 @@ progress_end(struct daemon *d, const struct core_audit_progress *progress)
             v->total = atomic_load(&progress->total);
             v->progress = NULL;
             v->ended = time(NULL);
+            v->order = ++d->verify_ends;
         }
     }
     pthread_mutex_unlock(&d->verify_mu);

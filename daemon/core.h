@@ -114,7 +114,9 @@ struct daemon {
         struct core_audit_progress *progress; /* while it runs; NULL once it ended */
         long long done, total;                /* once it ended */
         time_t ended;
+        unsigned long long order; /* once it ended: verify_ends then, to find the first ended */
     } verifying[CORE_PROGRESS_SLOTS];
+    unsigned long long verify_ends; /* verifications with a progress id that ended */
 
     /* Who may do what on the admin API (daemon/roles.h). */
     struct roles *roles;

@@ -151,6 +151,21 @@ check "a progress id of five characters: 400" test "$code" = 400
 api school POST '/v1/audit/verify?progress=not%20an%20id'
 check "a verification with a bad progress id: 400, before anything is verified" \
     test "$code" = 400 -a -z "$(grep '"intact"' "$W/out")"
+# Nine verifications one after the other, each under an id of its own: their final counts stay
+# in eight slots, the one that ended first giving way to the ninth.
+for k in 1 2 3 4 5 6 7 8 9; do
+    api school POST "/v1/audit/verify?progress=bulk-slot-000$k"
+    [ "$code" = 200 ] || break
+done
+check "nine verifications under progress ids: each 200" test "$code $k" = "200 9"
+api school GET '/v1/audit/verify/progress?id=bulk-slot-0009'
+check "the ninth's counts after it ended: not running, all entries walked" \
+    test "$code $(j "$W/out" running)" = "200 false" -a "$(j "$W/out" done)" -gt 0 -a \
+    "$(j "$W/out" done)" = "$(j "$W/out" total)"
+api school GET '/v1/audit/verify/progress?id=bulk-slot-0002'
+check "the second's counts are still there" test "$code $(j "$W/out" running)" = "200 false"
+api school GET '/v1/audit/verify/progress?id=bulk-slot-0001'
+check "the first's gave way to the ninth: 404" test "$code" = 404
 stop school
 "$HELPER" audit-fill "$W/school/store.db" "$BULK_AUDIT_ENTRIES"
 check "$BULK_AUDIT_ENTRIES entries appended to the school's chain" test $? -eq 0

@@ -155,9 +155,11 @@ struct daemon {
 /* One line to the log sink: "TIME LEVEL EVENT [packet=ID] [peer=OIN] message". Control
  * characters in the message are replaced, and nothing is written below the configured level.
  * Never give it form content. */
-/* The log function of batond's HTTP servers (http_opts.log; ctx the daemon): a warning line
- * "http". */
-void core_http_log(void *ctx, const char *line);
+/* What batond's three HTTP servers (peer, admin, web page) share: mode and handler, the largest
+ * request body, the configured idle timeout and connection limit, warnings to batond's log as
+ * event "http", and the daemon as the handler's context. */
+struct http_opts core_http_opts(struct daemon *d, enum http_mode mode, http_handler handler,
+                                size_t max_body);
 
 void core_log(struct daemon *d, enum config_log_level level, const char *event, const char *packet,
               const char *peer, const char *fmt, ...) __attribute__((format(printf, 6, 7)));

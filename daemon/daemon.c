@@ -187,8 +187,8 @@ fail:
     return rc;
 }
 
-void
-core_http_log(void *ctx, const char *line)
+static void
+http_log(void *ctx, const char *line)
 {
     /* The server's lines name themselves; the event name says it already. */
     if (strncmp(line, "http: ", 6) == 0)
@@ -196,10 +196,25 @@ core_http_log(void *ctx, const char *line)
     core_log(ctx, CONFIG_LOG_WARNING, "http", NULL, NULL, "%s", line);
 }
 
+struct http_opts
+core_http_opts(struct daemon *d, enum http_mode mode, http_handler handler, size_t max_body)
+{
+    struct http_opts o = {0};
+
+    o.mode = mode;
+    o.handler = handler;
+    o.max_body = max_body;
+    o.timeout_s = d->cfg->connection_timeout;
+    o.max_connections = d->cfg->max_connections;
+    o.log = http_log;
+    o.ctx = d;
+    return o;
+}
+
 enum daemon_status
 daemon_start(struct daemon *d, struct daemon_err *err)
 {
-    struct http_opts po = {0}, ao = {0};
+    struct http_opts po, ao;
     struct keys_err kerr = {0};
     enum daemon_status rc;
     char listen[CONFIG_HOST_MAX + 16];
@@ -214,32 +229,21 @@ daemon_start(struct daemon *d, struct daemon_err *err)
         return daemon_fail(err, DAEMON_EKEYS, "the keystore's TLS key: %s", kerr.text);
     snprintf(listen, sizeof listen, strchr(d->cfg->listen_host, ':') != NULL ? "[%s]:%u" : "%s:%u",
              d->cfg->listen_host, d->cfg->listen_port);
-    po.mode = HTTP_MODE_TLS;
+    po = core_http_opts(d, HTTP_MODE_TLS, core_peer_handler, d->cfg->max_body);
     po.listen = listen;
     po.cert_pem = keys_keystore_tls_cert_pem(d->ks);
     po.key_pem = key_pem;
     po.lookup = core_peer_lookup;
-    po.max_body = d->cfg->max_body;
-    po.timeout_s = d->cfg->connection_timeout;
-    po.max_connections = d->cfg->max_connections;
-    po.handler = core_peer_handler;
-    po.log = core_http_log;
-    po.ctx = d;
     rc = http_start(&po, &d->peer, err);
     keys_secret_free(key_pem);
     if (rc != DAEMON_OK)
         return rc;
 
-    ao.mode = HTTP_MODE_UNIX;
+    /* A form and the request around it. */
+    ao = core_http_opts(d, HTTP_MODE_UNIX, core_admin_handler, d->cfg->max_body + 64u * 1024u);
     ao.socket_path = d->cfg->admin_socket;
     ao.socket_mode = d->cfg->admin_socket_mode;
     ao.socket_group = d->cfg->admin_group;
-    ao.max_body = d->cfg->max_body + 64u * 1024u; /* a form and the request around it */
-    ao.timeout_s = d->cfg->connection_timeout;
-    ao.max_connections = d->cfg->max_connections;
-    ao.handler = core_admin_handler;
-    ao.log = core_http_log;
-    ao.ctx = d;
     rc = http_start(&ao, &d->admin, err);
     if (rc == DAEMON_OK)
         rc = core_web_start(d, err);

@@ -62,7 +62,7 @@ set_hosts(struct core_web *w, const char *listen, unsigned port)
 enum daemon_status
 core_web_start(struct daemon *d, struct daemon_err *err)
 {
-    struct http_opts o = {0};
+    struct http_opts o;
     struct core_web *w;
     enum daemon_status rc;
     char index[CONFIG_PATH_MAX + 16];
@@ -97,14 +97,9 @@ core_web_start(struct daemon *d, struct daemon_err *err)
         free(w);
         return rc;
     }
-    o.mode = HTTP_MODE_WEB;
+    /* A form and the request around it, as on the admin socket. */
+    o = core_http_opts(d, HTTP_MODE_WEB, core_web_handler, d->cfg->max_body + 64u * 1024u);
     o.listen = d->cfg->web_listen;
-    o.max_body = d->cfg->max_body + 64u * 1024u; /* a form and the request around it */
-    o.timeout_s = d->cfg->connection_timeout;
-    o.max_connections = d->cfg->max_connections;
-    o.handler = core_web_handler;
-    o.log = core_http_log;
-    o.ctx = d;
     d->web = w; /* before the first request can arrive */
     rc = http_start(&o, &w->server, err);
     if (rc != DAEMON_OK) {

@@ -23,17 +23,6 @@ CLI_NAME=directory
 # environment may choose another keystore or passphrase.
 unset BATON_KEYSTORE BATON_PASSPHRASE
 
-# check DESCRIPTION COMMAND...: a condition of the test itself (a file exists ...).
-check() {
-    what=$1
-    shift
-    if "$@"; then
-        pass "$what"
-    else
-        fail "$what"
-    fi
-}
-
 # A compact JWS: one line of three base64url parts.
 is_jws() {
     grep -E -q -x '[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+' "$1" &&

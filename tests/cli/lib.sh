@@ -13,22 +13,14 @@ export ASAN_OPTIONS UBSAN_OPTIONS
 T=$(mktemp -d "${TMPDIR:-/tmp}/baton-$CLI_NAME.XXXXXX") || exit 2
 trap 'rm -rf "$T"' EXIT INT TERM
 
-passed=0
-failed=0
+. "$(dirname "$0")/../tap.sh"
 last=
 rc=-
 : >"$T/out"
 : >"$T/err"
 
-pass() {
-    passed=$((passed + 1))
-    printf 'ok - %s\n' "$1"
-}
-
-# fail DESCRIPTION: prints what baton printed, so that the failure explains itself.
-fail() {
-    failed=$((failed + 1))
-    printf 'FAIL - %s\n' "$1"
+# Every failure says which baton command ran last and what it printed.
+fail_context() {
     printf '    command: %s\n' "$last"
     printf '    exit status: %s\n' "$rc"
     printf '    stdout:\n'
@@ -96,9 +88,6 @@ expect_empty() {
 
 # finish: prints the count; fails if anything failed or nothing was checked at all.
 finish() {
-    printf '%d passed, %d failed\n' "$passed" "$failed"
-    if [ "$passed" -eq 0 ] || [ "$failed" -ne 0 ]; then
-        exit 1
-    fi
-    exit 0
+    tap_summary
+    exit $?
 }

@@ -6,16 +6,7 @@
 # usage: manpages.sh SOURCE_DIR
 SRC=$1
 MAN=$SRC/tools/man
-failed=0
-passed=0
-pass() {
-    passed=$((passed + 1))
-    printf 'ok - %s\n' "$1"
-}
-fail() {
-    failed=$((failed + 1))
-    printf 'FAIL - %s\n' "$1"
-}
+. "$SRC/tests/tap.sh"
 
 # The command table of tools/baton.c: lines such as  {"send", "hand a form ...", cmd_send, ...
 commands=$(sed -n 's/^ *{"\([a-z][a-z-]*\)", "[^"]*",.*/\1/p' "$SRC/tools/baton.c")
@@ -108,5 +99,4 @@ if command -v man >/dev/null 2>&1; then
     done
 fi
 
-printf '# %d passed, %d failed\n' "$passed" "$failed"
-[ "$failed" -eq 0 ]
+tap_summary

@@ -45,8 +45,7 @@ group_existed=0
 getent group baton >/dev/null && group_existed=1
 installed=0
 pid=
-passed=0
-failed=0
+. "$SRC/tests/tap.sh"
 
 cleanup() {
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
@@ -68,27 +67,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 3' INT TERM
 
-pass() {
-    passed=$((passed + 1))
-    printf 'ok - %s\n' "$1"
-}
-# fail DESCRIPTION [FILE...]: says what was seen.
-fail() {
-    failed=$((failed + 1))
-    printf 'FAIL - %s\n' "$1"
-    shift
-    for f in "$@"; do
-        [ -f "$f" ] && tail -n 30 "$f" | sed 's/^/      /'
-    done
-}
-check() {
-    d=$1
-    shift
-    if "$@"; then pass "$d"; else fail "$d"; fi
-}
 finish() {
-    printf '# %d passed, %d failed\n' "$passed" "$failed"
-    [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+    tap_summary
     exit $?
 }
 # mode_owner PATH: "MODE USER GROUP".

@@ -40,9 +40,9 @@ FORM_BSN=$FORM
 sed '/"bsn":/d' "$FORM_BSN" >"$W/handover.json" || exit 2
 FORM=$W/handover.json
 PIDS=""
-passed=0
-failed=0
 rc=0
+. "$SRC/tests/tap.sh"
+CHECK_SHOW="$W/out $W/err"
 
 cleanup() {
     # ITEST_STOP_AT_EXIT (tests/valgrind.sh sets it): SIGTERM first, so that daemons still running
@@ -74,28 +74,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 3' INT TERM
 
-pass() {
-    passed=$((passed + 1))
-    printf 'ok - %s\n' "$1"
-}
-
-# fail DESCRIPTION [FILE...]: says what was seen.
-fail() {
-    failed=$((failed + 1))
-    printf 'FAIL - %s\n' "$1"
-    shift
-    for f in "$@"; do
-        [ -f "$f" ] && head -c 2000 "$f" | sed 's/^/      /'
-    done
-}
-
-# check DESCRIPTION COMMAND...: pass when COMMAND succeeds.
-check() {
-    d=$1
-    shift
-    if "$@"; then pass "$d"; else fail "$d" "$W/out" "$W/err"; fi
-}
-
 finish() {
     for l in "$W"/*/log; do
         [ -f "$l" ] || continue
@@ -103,8 +81,7 @@ finish() {
             fail "no sanitizer report in $(basename "$(dirname "$l")")'s log" "$l"
         fi
     done
-    printf '# %d passed, %d failed\n' "$passed" "$failed"
-    [ "$failed" -eq 0 ]
+    tap_summary
     exit $?
 }
 
